@@ -1,0 +1,90 @@
+"""Settings, resolved as: defaults < ``tfgrade.toml`` in the working folder < environment < per-call arguments.
+
+Environment variables: ``TFGRADE_HIDDEN`` (1 to run hidden checks), ``TFGRADE_TIME_SCALE``
+(multiplies every check's time limit), ``TFGRADE_PROBES`` (comma list, or ``none``),
+``TFGRADE_WIDGET`` (0 to display the static card only), ``TFGRADE_DATA`` (course data folder).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["Settings", "ALL_PROBES", "load_settings"]
+
+ALL_PROBES = ("output", "tracing", "devices", "optimizers")   # names a user may ask for
+PROJECT_FILE = "tfgrade.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    include_hidden: bool = False
+    time_scale: float = 1.0
+    probes: tuple[str, ...] | None = None   # None: every registered probe
+    widget: bool = True
+    seed: int | None = None            # None: the exercise's own seed
+    data_dir: str | None = None
+    extra_exercise_dirs: tuple[str, ...] = field(default_factory=tuple)
+
+    def probe_names(self) -> tuple[str, ...]:
+        from .probes import PROBE_MODULES
+
+        wanted = ALL_PROBES if self.probes is None else self.probes
+        return tuple(p for p in wanted if p in PROBE_MODULES)
+
+    def updated(self, **overrides: Any) -> "Settings":
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)
+
+
+def _parse_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _parse_probes(value: str) -> tuple[str, ...]:
+    if value.strip().lower() in {"", "none", "off"}:
+        return ()
+    names = tuple(p.strip() for p in value.split(",") if p.strip())
+    unknown = set(names) - set(ALL_PROBES)
+    if unknown:
+        raise ValueError(f"unknown probes {sorted(unknown)}; known: {', '.join(ALL_PROBES)}")
+    return names
+
+
+_ENV = {
+    "TFGRADE_HIDDEN": ("include_hidden", _parse_bool),
+    "TFGRADE_TIME_SCALE": ("time_scale", float),
+    "TFGRADE_PROBES": ("probes", _parse_probes),
+    "TFGRADE_WIDGET": ("widget", _parse_bool),
+    "TFGRADE_SEED": ("seed", int),
+    "TFGRADE_DATA": ("data_dir", str),
+}
+
+
+def _from_project_file(folder: Path) -> dict[str, Any]:
+    path = folder / PROJECT_FILE
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("tfgrade", {})
+    known = {f.name for f in fields(Settings)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
+    for key in ("probes", "extra_exercise_dirs"):
+        if key in data:
+            data[key] = tuple(data[key])
+    return data
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, folder: Path | None = None, **overrides: Any
+) -> Settings:
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = _from_project_file(folder or Path.cwd())
+    for var, (name, parse) in _ENV.items():
+        if environ.get(var) not in (None, ""):
+            values[name] = parse(environ[var])
+    return Settings(**values).updated(**overrides)

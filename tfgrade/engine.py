@@ -1,0 +1,209 @@
+"""Grade an exercise: run its checks with pytest, in-process, and build the Report."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+import time
+import warnings
+from contextlib import contextmanager, redirect_stdout
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterator, MutableMapping
+
+from .config import Settings, load_settings
+from .observations import CellOutcome, Observations
+from .probes import ProbeContext, ProbeSession
+from .pytest_plugin import GradingContext, TfgradePlugin
+from .report import CheckResult, Diagnostic, Report
+from .spec import Exercise
+
+__all__ = ["grade", "run_and_grade", "seed_everything"]
+
+# Environment variables that would let a user's pytest set-up leak into grading.
+_PYTEST_ENV = {"PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow (via Keras) so the same code gets the same verdict."""
+    random.seed(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+@contextmanager
+def _isolated_pytest_env() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in _PYTEST_ENV}
+    try:
+        for key, value in _PYTEST_ENV.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _drop_modules_under(folder: Path) -> None:
+    """Forget check modules imported from ``folder`` so edited checks are never reused stale."""
+    root = str(folder.resolve())
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None) or ""
+        if file and os.path.abspath(file).startswith(root):
+            del sys.modules[name]
+
+
+def _pytest_args(exercise: Exercise, include_hidden: bool) -> list[str]:
+    ini = resources.files("tfgrade") / "checks_pytest.ini"
+    paths = [str(exercise.checks_path)]
+    if include_hidden and exercise.hidden_checks_path is not None:
+        paths.append(str(exercise.hidden_checks_path))
+    return [
+        *paths,
+        "-c", str(ini),
+        "--rootdir", str(exercise.folder),
+        "--import-mode=importlib",
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "-p", "no:logging",
+        "-p", "no:warnings",
+        "-p", "no:faulthandler",
+        "-p", "no:stepwise",
+        "-p", "no:doctest",
+        "--capture=sys",
+        "--tb=no",
+        "--no-header",
+        "-qq",
+    ]
+
+
+def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool) -> int:
+    import pytest
+
+    _drop_modules_under(exercise.folder)
+    # pytest's terminal summary is kept out of the learner's output (results go to the Report).
+    summary = io.StringIO()
+    try:
+        with _isolated_pytest_env(), redirect_stdout(summary):
+            return int(pytest.main(_pytest_args(exercise, include_hidden), plugins=[plugin]))
+    finally:
+        _drop_modules_under(exercise.folder)
+
+
+def _collection_error_checks(plugin: TfgradePlugin) -> list[CheckResult]:
+    if not plugin.collection_errors:
+        return []
+    detail = plugin.collection_errors[0].strip().splitlines()[-1]
+    return [CheckResult(
+        id="checks-module", title="The exercise's checks could be loaded", status="error",
+        points=0.0, max_points=0.0, error_type="CollectionError",
+        message=f"The checks of this exercise could not be loaded ({detail}). This is a problem with the "
+        "exercise, not with your code: tell your instructor.",
+    )]
+
+
+def _warning_diagnostics(caught: list[warnings.WarningMessage]) -> list[Diagnostic]:
+    seen: dict[str, Diagnostic] = {}
+    for w in caught:
+        text = f"{w.category.__name__}: {w.message}"
+        seen.setdefault(text, Diagnostic(kind="python-warning", severity="info", message=text, source="checks"))
+    return list(seen.values())
+
+
+def grade(
+    exercise: Exercise,
+    namespace: MutableMapping[str, Any],
+    *,
+    observations: Observations | None = None,
+    settings: Settings | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    started: float | None = None,
+) -> Report:
+    """Run ``exercise``'s checks against ``namespace`` and return the Report.
+
+    ``observations`` are what probes saw while the cell ran (``None`` when grading a
+    namespace directly, as ``tfgrade.check`` does). ``started`` is when the whole
+    ``%%tfcheck`` began, so the Report can split its time into cell / checks / overhead.
+    """
+    settings = settings or load_settings()
+    began = time.perf_counter() if started is None else started
+    observations = observations or Observations()
+    seed = exercise.seed if settings.seed is None else settings.seed
+    seed_everything(seed)
+    context = GradingContext(
+        exercise=exercise, namespace=namespace, observations=observations, seed=seed,
+        time_scale=settings.time_scale, on_progress=on_progress,
+    )
+    plugin = TfgradePlugin(context)
+    checks_began = time.perf_counter()
+    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ProbeSession(settings.probe_names(), probe_context) as session:
+            _run_pytest(exercise, plugin, settings.include_hidden)
+    checks_time = time.perf_counter() - checks_began
+    check_observations = session.observations()
+
+    results = tuple(plugin.results) + tuple(_collection_error_checks(plugin))
+    diagnostics = (
+        *observations.diagnostics,
+        *check_observations.diagnostics,
+        *context.advice,
+        *_warning_diagnostics(caught),
+    )
+    from .environment import environment_info
+
+    cell: CellOutcome | None = observations.cell
+    total = time.perf_counter() - began
+    cell_time = cell.duration if cell else 0.0
+    return Report(
+        exercise=exercise.id,
+        title=exercise.title,
+        short_id=exercise.short_id,
+        score=round(sum(r.points for r in results), 4),
+        max_score=round(sum(r.max_points for r in results), 4),
+        checks=results,
+        diagnostics=tuple(diagnostics),
+        environment=environment_info(),
+        cell_error=cell.error if cell else None,
+        timings={
+            "cell": round(cell_time, 4),
+            "checks": round(checks_time, 4),
+            "overhead": round(max(total - cell_time - checks_time, 0.0), 4),
+            "total": round(total, 4),
+        },
+    )
+
+
+def run_and_grade(
+    exercise: Exercise,
+    source: str,
+    namespace: MutableMapping[str, Any],
+    *,
+    shell: Any = None,
+    settings: Settings | None = None,
+    first_line: int = 2,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    echo_output: bool = True,
+) -> Report:
+    """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does."""
+    from .execute import run_cell
+
+    settings = settings or load_settings()
+    started = time.perf_counter()
+    if exercise.seed_cell:
+        seed_everything(exercise.seed if settings.seed is None else settings.seed)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output)
+    with ProbeSession(settings.probe_names(), context) as session:
+        outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
+    observations = session.observations(cell=outcome)
+    return grade(exercise, namespace, observations=observations, settings=settings,
+                 on_progress=on_progress, started=started)
