@@ -201,7 +201,7 @@ def run_and_grade(
     started = time.perf_counter()
     if exercise.seed_cell:
         seed_everything(exercise.seed if settings.seed is None else settings.seed)
-    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
     with ProbeSession(settings.probe_names(), context) as session:
         outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
     observations = session.observations(cell=outcome)

@@ -36,6 +36,7 @@ class ProbeContext:
     namespace: MutableMapping[str, Any]
     source: str = "cell"                # "cell" or "checks": copied into diagnostics
     echo_output: bool = True            # tee captured output to the real streams
+    cell_source: str = ""               # the learner's cell body (empty while checks run)
 
 
 def _probe_class(name: str) -> type:
