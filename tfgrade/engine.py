@@ -20,7 +20,7 @@ from .pytest_plugin import GradingContext, TfgradePlugin
 from .report import CheckResult, Diagnostic, Report
 from .spec import Exercise
 
-__all__ = ["grade", "run_and_grade", "seed_everything"]
+__all__ = ["grade", "observe_cell", "run_and_grade", "seed_everything"]
 
 # Environment variables that would let a user's pytest set-up leak into grading.
 _PYTEST_ENV = {"PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -183,6 +183,28 @@ def grade(
     )
 
 
+def observe_cell(
+    exercise: Exercise,
+    source: str,
+    namespace: MutableMapping[str, Any],
+    *,
+    shell: Any = None,
+    settings: Settings | None = None,
+    first_line: int = 2,
+    echo_output: bool = True,
+) -> Observations:
+    """Run a cell's source in ``namespace`` under the probes; return what was observed."""
+    from .execute import run_cell
+
+    settings = settings or load_settings()
+    if exercise.seed_cell:
+        seed_everything(exercise.seed if settings.seed is None else settings.seed)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
+    with ProbeSession(settings.probe_names(), context) as session:
+        outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
+    return session.observations(cell=outcome)
+
+
 def run_and_grade(
     exercise: Exercise,
     source: str,
@@ -195,15 +217,9 @@ def run_and_grade(
     echo_output: bool = True,
 ) -> Report:
     """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does."""
-    from .execute import run_cell
-
     settings = settings or load_settings()
     started = time.perf_counter()
-    if exercise.seed_cell:
-        seed_everything(exercise.seed if settings.seed is None else settings.seed)
-    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
-    with ProbeSession(settings.probe_names(), context) as session:
-        outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
-    observations = session.observations(cell=outcome)
+    observations = observe_cell(exercise, source, namespace, shell=shell, settings=settings,
+                                first_line=first_line, echo_output=echo_output)
     return grade(exercise, namespace, observations=observations, settings=settings,
                  on_progress=on_progress, started=started)
