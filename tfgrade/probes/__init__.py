@@ -28,6 +28,9 @@ __all__ = ["ProbeContext", "ProbeSession", "PROBE_MODULES"]
 # probe name -> "module:Class"; imported lazily so that `%load_ext tfgrade` stays quick.
 PROBE_MODULES = {
     "output": "tfgrade.probes.output:OutputProbe",
+    "optimizers": "tfgrade.probes.optimizers:OptimizersProbe",
+    "tracing": "tfgrade.probes.tracing:TracingProbe",
+    "devices": "tfgrade.probes.devices:DevicesProbe",
 }
 
 

@@ -1,0 +1,35 @@
+"""Grader-only checks for exercise 12."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+
+@pytest.mark.points(1)
+@pytest.mark.needs("LayerNormalization")
+def check_trains_inside_a_model(learner, rng):
+    """The layer trains inside a model: alpha and beta move after a few steps"""
+    import keras
+
+    cls = learner["LayerNormalization"]
+    X = rng.normal(1.0, 2.0, size=(64, 6)).astype("float32")
+    y = (X[:, :1] * 0.5 + 1.0).astype("float32")
+    norm = cls()
+    model = keras.Sequential([keras.Input(shape=(6,)), norm, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    before = [np.array(w) for w in norm.get_weights()]
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    after = norm.get_weights()
+    moved = [not np.allclose(b, a) for b, a in zip(before, after)]
+    assert all(moved), "Training a model that contains your layer should change both alpha and beta; one of them never moved."
+
+
+@pytest.mark.points(1)
+@pytest.mark.needs("LayerNormalization")
+def check_large_offsets(learner, rng):
+    """Instances with a large offset are normalised correctly"""
+    cls = learner["LayerNormalization"]
+    X = tf.constant(rng.normal(100.0, 5.0, size=(4, 8)), dtype=tf.float32)
+    out = cls()(X).numpy()
+    assert np.allclose(out.mean(axis=-1), 0.0, atol=1e-3), "With inputs around 100, each output row should have mean close to 0."
+    assert np.allclose(out.std(axis=-1), 1.0, atol=1e-2), "With inputs around 100, each output row should have a standard deviation close to 1."

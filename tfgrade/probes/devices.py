@@ -1,0 +1,333 @@
+"""Devices probe: where the learner's work actually ran.
+
+While the cell runs, the probe records the device of each result returned by the
+learner's ``tf.function``\\ s and of Keras' own training step (through the shared call hook
+of :mod:`tfgrade.probes.tracing`); when the cell ends it reads the devices of the variables
+of the models, layers, modules, optimizers and variables in the namespace, and of the
+tensors the cell bound (Keras 3 variables have no ``.device``: ``v.value.device`` is read).
+With a GPU visible it also measures the peak GPU memory the cell used
+(``reset_memory_stats`` before, ``get_memory_info`` after) and flags variables or traced
+steps that stayed on the CPU. ``tf.debugging.set_log_device_placement`` is not used: it
+only works before the first operation, so it is useless in a running kernel.
+
+On a CPU-only machine the observation says so and why (``cpu_only_reason``), and the
+probe adds no diagnostic. Reading it in a check (``observations.devices``)::
+
+    devices = observations.devices                  # a DeviceObservation
+    devices.cpu_only_reason                         # None, "no-gpu-visible", "cpu-only-build"
+    devices.device_of("model")                      # ("CPU:0",) or ("GPU:0",)
+    devices.ran_on_gpu, devices.cpu_fallbacks, devices.peak_gpu_memory
+
+and :func:`require_gpu_if_available` fails a check, in the learner's terms, when a GPU is
+visible but the work did not use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..report import Diagnostic
+
+__all__ = ["Placement", "DeviceObservation", "DevicesProbe", "require_gpu_if_available", "short_device"]
+
+_MAX_OBJECTS = 64           # namespace objects inspected
+_MAX_OUTPUT_CALLS = 8       # calls per function whose results are inspected
+
+
+def short_device(name: str) -> str:
+    """``/job:localhost/replica:0/task:0/device:GPU:0`` -> ``GPU:0``."""
+    if not name:
+        return ""
+    tail = name.rsplit("device:", 1)[-1]
+    return tail.upper() if tail.lower().startswith(("cpu", "gpu")) else tail
+
+
+@dataclass(frozen=True)
+class Placement:
+    what: str                   # "variables", "optimizer", "tensor", "function-output"
+    name: str                   # the learner's name for it
+    devices: tuple[str, ...]    # short device names, sorted
+    count: int = 1              # variables or tensors counted
+
+
+@dataclass(frozen=True)
+class DeviceObservation:
+    gpus: tuple[str, ...] = ()                # visible GPUs ("GPU:0", ...)
+    gpu_names: tuple[str, ...] = ()           # their product names, where known
+    cuda_build: bool = False
+    cpu_only_reason: str | None = None        # None when a GPU is visible
+    summary: str = ""
+    placements: tuple[Placement, ...] = ()
+    peak_gpu_memory: int | None = None        # bytes, GPU:0, while the cell ran
+    cpu_fallbacks: tuple[str, ...] = ()       # placements on the CPU although a GPU is visible
+
+    @property
+    def devices_used(self) -> tuple[str, ...]:
+        return tuple(sorted({d for p in self.placements for d in p.devices}))
+
+    @property
+    def ran_on_gpu(self) -> bool:
+        return any(d.startswith("GPU") for d in self.devices_used)
+
+    def device_of(self, name: str) -> tuple[str, ...]:
+        return tuple(sorted({d for p in self.placements if p.name == name for d in p.devices}))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["devices_used"] = list(self.devices_used)
+        return out
+
+
+def _device_of_variable(variable: Any) -> str:
+    device = getattr(variable, "device", None)
+    if isinstance(device, str) and device:
+        return device
+    value = getattr(variable, "value", None)      # Keras 3 variables hold the tf.Variable here
+    if value is not None and not callable(value):
+        device = getattr(value, "device", None)
+        if isinstance(device, str):
+            return device
+    return ""
+
+
+def _variables_of(obj: Any) -> list[Any] | None:
+    """The variables of a Keras layer/model/optimizer or tf.Module, None for other objects."""
+    try:
+        import keras
+        import tensorflow as tf
+    except Exception:
+        return None
+    try:
+        if isinstance(obj, (keras.layers.Layer, keras.optimizers.Optimizer)):
+            return list(obj.variables)
+        if isinstance(obj, tf.Module):
+            return list(obj.variables)
+    except Exception:
+        return None
+    return None
+
+
+def _is_variable(obj: Any) -> bool:
+    try:
+        import keras
+        import tensorflow as tf
+
+        return isinstance(obj, (tf.Variable, keras.Variable))
+    except Exception:
+        return False
+
+
+def _is_eager_tensor(obj: Any) -> bool:
+    try:
+        import tensorflow as tf
+
+        return isinstance(obj, tf.Tensor) and hasattr(obj, "numpy") and bool(getattr(obj, "device", ""))
+    except Exception:
+        return False
+
+
+def _learner_name(fn: Any) -> str | None:
+    from .tracing import _code_of, _is_learner_filename
+
+    code = _code_of(fn)
+    if code is None:
+        return None
+    if _is_learner_filename(code.co_filename):
+        return code.co_name
+    module = code.co_filename.replace("\\", "/")
+    if "/keras/" in module and "trainer" in module:
+        return "Keras training step"
+    return None
+
+
+class DevicesProbe:
+    name = "devices"
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._phase = getattr(context, "source", "cell")
+        self._namespace = context.namespace
+        self._before: dict[str, int] = {}
+        self._outputs: dict[str, set[str]] = {}
+        self._output_calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._listening = False
+        self._facts: dict[str, Any] = {}
+        self._peak: int | None = None
+        self._placements: tuple[Placement, ...] = ()
+
+    def __enter__(self) -> "DevicesProbe":
+        from ..environment import device_facts
+
+        self._facts = device_facts()
+        if self._phase != "cell":
+            return self
+        self._before = {k: id(v) for k, v in list(self._namespace.items())}
+        if self._facts["gpus"]:
+            try:
+                import tensorflow as tf
+
+                tf.config.experimental.reset_memory_stats("GPU:0")
+                self._peak = 0
+            except Exception:
+                self._peak = None
+        try:
+            from .tracing import add_call_listener
+
+            self._listening = add_call_listener(self._on_call)
+        except Exception:
+            self._listening = False
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._phase != "cell":
+            return
+        try:
+            if self._listening:
+                from .tracing import remove_call_listener
+
+                remove_call_listener(self._on_call)
+        finally:
+            if self._peak is not None:
+                try:
+                    import tensorflow as tf
+
+                    self._peak = int(tf.config.experimental.get_memory_info("GPU:0")["peak"])
+                except Exception:
+                    self._peak = None
+            try:
+                self._placements = self._scan()
+            except Exception:
+                self._placements = ()
+
+    def _on_call(self, fn: Any, args: tuple, kwargs: dict, before: Any, after: Any, result: Any,
+                 error: BaseException | None) -> None:
+        if error is not None or result is None:
+            return
+        name = _learner_name(fn)
+        if name is None:
+            return
+        with self._lock:
+            seen = self._output_calls.get(name, 0)
+            if seen >= _MAX_OUTPUT_CALLS:
+                return
+            self._output_calls[name] = seen + 1
+        import tensorflow as tf
+
+        leaves = tf.nest.flatten(result)[:8]
+        found = {short_device(t.device) for t in leaves if _is_eager_tensor(t)}
+        if found:
+            with self._lock:
+                self._outputs.setdefault(name, set()).update(found)
+
+    def _scan(self) -> tuple[Placement, ...]:
+        placements: list[Placement] = []
+        inspected = 0
+        for name, value in list(self._namespace.items()):
+            if name.startswith("_") or inspected >= _MAX_OBJECTS:
+                continue
+            if _is_variable(value):
+                inspected += 1
+                device = short_device(_device_of_variable(value))
+                if device:
+                    placements.append(Placement("variables", name, (device,), 1))
+                continue
+            variables = _variables_of(value)
+            if variables is not None:
+                inspected += 1
+                devices = sorted({short_device(_device_of_variable(v)) for v in variables} - {""})
+                if devices:
+                    import keras
+
+                    what = "optimizer" if isinstance(value, keras.optimizers.Optimizer) else "variables"
+                    placements.append(Placement(what, name, tuple(devices), len(variables)))
+                optimizer = getattr(value, "optimizer", None)
+                opt_vars = _variables_of(optimizer) if optimizer is not None else None
+                if opt_vars:
+                    devices = sorted({short_device(_device_of_variable(v)) for v in opt_vars} - {""})
+                    if devices:
+                        placements.append(Placement("optimizer", f"{name}.optimizer", tuple(devices), len(opt_vars)))
+                continue
+            if self._before.get(name) != id(value) and _is_eager_tensor(value):
+                inspected += 1
+                placements.append(Placement("tensor", name, (short_device(value.device),), 1))
+        for name in sorted(self._outputs):
+            placements.append(Placement("function-output", name, tuple(sorted(self._outputs[name])), 1))
+        return tuple(placements)
+
+    def observation(self) -> DeviceObservation:
+        facts = self._facts
+        gpus = tuple(short_device(g) for g in facts.get("gpus", ()))
+        fallbacks: tuple[str, ...] = ()
+        if gpus:
+            fallbacks = tuple(p.name for p in self._placements
+                              if p.what != "tensor" and p.devices and not any(d.startswith("GPU") for d in p.devices))
+        return DeviceObservation(
+            gpus=gpus,
+            gpu_names=tuple(g.get("name", "") for g in facts.get("gpu_details", ())),
+            cuda_build=bool(facts.get("cuda_build", False)),
+            cpu_only_reason=facts.get("cpu_only_reason"),
+            summary=facts.get("device_summary", ""),
+            placements=self._placements,
+            peak_gpu_memory=self._peak,
+            cpu_fallbacks=fallbacks,
+        )
+
+    def diagnostics(self) -> list[Diagnostic]:
+        if self._phase != "cell":
+            return []
+        obs = self.observation()
+        if not obs.gpus:
+            return []    # CPU-only: said plainly in the environment, no diagnostic
+        gpu = obs.gpu_names[0] if obs.gpu_names and obs.gpu_names[0] else obs.gpus[0]
+        out: list[Diagnostic] = []
+        memory = f" and used at most {_megabytes(obs.peak_gpu_memory)} of its memory" \
+            if obs.peak_gpu_memory is not None else ""
+        if obs.ran_on_gpu:
+            message = f"Your cell ran on the GPU ({gpu}){memory}."
+        else:
+            message = f"A GPU ({gpu}) is available, but none of your cell's variables or results are on it."
+        out.append(Diagnostic(kind="device", severity="info", message=message,
+                              details={"gpu": gpu, "peak_gpu_memory": obs.peak_gpu_memory,
+                                       "devices_used": list(obs.devices_used)}))
+        for name in obs.cpu_fallbacks:
+            placement = next(p for p in obs.placements if p.name == name)
+            what = "the results of" if placement.what == "function-output" else "the variables of"
+            out.append(Diagnostic(
+                kind="device-fallback", severity="warning",
+                message=f"{what.capitalize()} `{name}` are on the CPU although a GPU ({gpu}) is visible.",
+                fix="Remove any with tf.device('/CPU:0') around this work and let TensorFlow place it; "
+                    "tf.py_function and some integer or string ops also keep work on the CPU.",
+                function=name if placement.what == "function-output" else None,
+                details={"devices": list(placement.devices), "what": placement.what},
+            ))
+        return out
+
+
+def _megabytes(count: int | None) -> str:
+    if count is None:
+        return "?"
+    if count >= 1 << 30:
+        return f"{count / (1 << 30):.1f} GiB"
+    return f"{count / (1 << 20):.0f} MiB"
+
+
+def require_gpu_if_available(observations: Any) -> None:
+    """For a check: fail when a GPU is visible but the cell's work did not run on it.
+
+    ``observations`` is the ``observations`` fixture (or its ``.devices``). Does nothing on
+    a machine without a visible GPU, so the same check passes on CPU-only graders.
+    """
+    devices = getattr(observations, "devices", observations)
+    if not isinstance(devices, DeviceObservation) or not devices.gpus:
+        return
+    gpu = devices.gpu_names[0] if devices.gpu_names and devices.gpu_names[0] else devices.gpus[0]
+    if devices.cpu_fallbacks:
+        names = ", ".join(f"`{n}`" for n in devices.cpu_fallbacks)
+        raise AssertionError(f"A GPU ({gpu}) is available, but {names} stayed on the CPU: this exercise asks "
+                             "for the work to run on the GPU.")
+    if not devices.ran_on_gpu:
+        raise AssertionError(f"A GPU ({gpu}) is available, but none of your cell's variables or results are on "
+                             "it: this exercise asks for the work to run on the GPU.")
