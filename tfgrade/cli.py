@@ -1,0 +1,202 @@
+"""The ``tfgrade`` command: a thin layer that delegates to the library.
+
+Exit codes:
+  0  success (validate: every exercise proven; grade: every notebook graded)
+  1  validate found a violation, or grade could not grade some notebook (unreadable, crashed, timed out)
+  2  usage error (bad arguments)
+  3  unknown exercise or invalid exercise folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INPUT"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from .catalog import broken_exercises, list_exercises
+
+    table = Table("id", "short", "title", "checks file", title="tfgrade exercises")
+    for ex in list_exercises():
+        table.add_row(ex.id, ex.short_id, ex.title, "checks.py" + (" + hidden" if ex.hidden_checks_path else ""))
+    console = _console()
+    console.print(table)
+    for problem in broken_exercises():
+        console.print(f"[red]broken:[/red] {problem}")
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from rich.markdown import Markdown
+
+    from .catalog import get_exercise
+
+    ex = get_exercise(args.exercise)
+    _console().print(Markdown(f"# {ex.title} ({ex.short_id})\n\n{ex.prompt}"))
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from .catalog import broken_exercises, get_exercise, list_exercises
+    from .validate import validate_exercise
+
+    exercises = [get_exercise(i) for i in args.exercises] or list_exercises()
+    console = _console()
+    table = Table("exercise", "reference", "mutants caught", "problems", title="tfgrade validate")
+    failed = False
+    summary = []
+    with console.status("validating...") as status:
+        for ex in exercises:
+            result = validate_exercise(ex, on_step=lambda s: status.update(f"validating {s}"))
+            caught = sum(m.caught for m in result.mutants)
+            ref = result.reference
+            table.add_row(
+                ex.id, f"{ref.score:g}/{ref.max_score:g}", f"{caught}/{len(result.mutants)}",
+                "\n".join(result.problems) or "[green]ok[/green]",
+            )
+            failed |= not result.ok
+            summary.append({
+                "exercise": ex.id, "ok": result.ok, "reference": [ref.score, ref.max_score],
+                "mutants": {m.mutant.name: {"caught": m.caught, "lost": m.lost_checks} for m in result.mutants},
+                "problems": list(result.problems),
+            })
+    if not args.exercises:
+        for problem in broken_exercises():
+            table.add_row(Path(str(problem.path)).name, "-", "-", f"[red]{problem}[/red]")
+            failed = True
+    console.print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_workbook(args: argparse.Namespace) -> int:
+    from .workbook import write_workbook
+
+    path = write_workbook(Path(args.output), args.exercises, solutions=args.solutions)
+    _console().print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found.extend(sorted(path.rglob("*.ipynb")) if path.is_dir() else [path])
+    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from .batch import grade_notebooks
+    from .render.text import render_text
+
+    paths = _expand(args.paths)
+    if not paths:
+        _console(stderr=True).print("No notebooks found under " + ", ".join(args.paths))
+        return EXIT_USAGE
+    console = _console()
+    with Progress(console=_console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"grading {len(paths)} notebook(s)", total=len(paths))
+        results = grade_notebooks(paths, jobs=args.jobs, timeout=args.timeout, include_hidden=args.hidden,
+                                  on_done=lambda r: progress.advance(task))
+    bad = False
+    for result in results:
+        console.rule(f"{result.path}")
+        if result.status != "ok":
+            bad = True
+            console.print(f"[red]{result.status}[/red]: {result.problem}")
+        for report in result.reports:
+            console.print(render_text(report), markup=False)
+        for name in result.missing:
+            console.print(f"  {name}: no report (the cell never finished)", markup=False)
+        for error in result.cell_errors:
+            console.print(f"  [yellow]ordinary cell raised[/yellow] {error}")
+        if result.reports:
+            console.print(f"[bold]Total: {result.score:g} / {result.max_score:g}[/bold]  ({result.duration:.1f} s)")
+        if args.output_dir and result.executed is not None:
+            import nbformat
+
+            out = Path(args.output_dir) / Path(result.path).name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(result.executed, str(out))
+    if args.json:
+        payload = [{"notebook": r.path, "status": r.status, "problem": r.problem, "score": r.score,
+                    "max_score": r.max_score, "missing": list(r.missing),
+                    "reports": [rep.to_dict() for rep in r.reports]} for r in results]
+        Path(args.json).write_text(json.dumps(payload, indent=2))
+    if args.csv:
+        import csv
+
+        with open(args.csv, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["notebook", "exercise", "score", "max_score", "status"])
+            for r in results:
+                for rep in r.reports:
+                    writer.writerow([r.path, rep.exercise, rep.score, rep.max_score, r.status])
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfgrade", description="Grade TensorFlow/Keras exercises.",
+        epilog=__doc__.split("Exit codes:", 1)[1].join(["Exit codes:", ""]) if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the exercises").set_defaults(run=_cmd_list)
+    show = sub.add_parser("show", help="print an exercise's prompt")
+    show.add_argument("exercise")
+    show.set_defaults(run=_cmd_show)
+    val = sub.add_parser("validate", help="prove that references pass and mutants are caught")
+    val.add_argument("exercises", nargs="*", help="ids (default: all)")
+    val.add_argument("--json", help="also write the results as JSON to this file")
+    val.set_defaults(run=_cmd_validate)
+    wb = sub.add_parser("workbook", help="write the learner workbook notebook")
+    wb.add_argument("exercises", nargs="*", help="ids (default: all)")
+    wb.add_argument("-o", "--output", default="chapter12.ipynb")
+    wb.add_argument("--solutions", action="store_true", help="fill in the reference solutions")
+    wb.set_defaults(run=_cmd_workbook)
+    gr = sub.add_parser("grade", help="run notebooks in fresh kernels and report their scores")
+    gr.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
+    gr.add_argument("-j", "--jobs", type=int, default=1, help="kernels at once (default 1)")
+    gr.add_argument("--timeout", type=float, default=900, help="seconds a cell may run (default 900)")
+    gr.add_argument("--hidden", action="store_true", help="also run hidden checks")
+    gr.add_argument("--json", help="write all reports as JSON to this file")
+    gr.add_argument("--csv", help="write notebook,exercise,score,max_score,status rows to this file")
+    gr.add_argument("--output-dir", help="save the executed notebooks (with their result cards) here")
+    gr.set_defaults(run=_cmd_grade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .errors import SpecError, UnknownExerciseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (UnknownExerciseError, SpecError) as exc:
+        _console(stderr=True).print(f"tfgrade: {exc}", markup=False)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
