@@ -163,10 +163,17 @@ def load_ipython_extension(ipython: Any) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if id(ipython) in _loaded:      # loading twice is harmless: keep the first registration
         return
+    from .data import install_offline_fallback
+
+    # Fashion-MNIST loads offline in every later cell of this kernel (course data or a stand-in).
+    install_offline_fallback()
     magics = TfcheckMagics(ipython)
     ipython.register_magics(magics)
     _loaded[id(ipython)] = magics
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    _loaded.pop(id(ipython), None)
+    from .data import uninstall_offline_fallback
+
+    if _loaded.pop(id(ipython), None) is not None:
+        uninstall_offline_fallback()
