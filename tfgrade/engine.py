@@ -91,10 +91,14 @@ def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool)
     _drop_modules_under(exercise.folder)
     # pytest's terminal summary is kept out of the learner's output (results go to the Report).
     summary = io.StringIO()
+    # Checks may import helper modules that sit beside them (e.g. `from _support import ...`).
+    sys.path.insert(0, str(exercise.folder))
     try:
         with _isolated_pytest_env(), redirect_stdout(summary):
             return int(pytest.main(_pytest_args(exercise, include_hidden), plugins=[plugin]))
     finally:
+        if str(exercise.folder) in sys.path:
+            sys.path.remove(str(exercise.folder))
         _drop_modules_under(exercise.folder)
 
 
@@ -111,8 +115,13 @@ def _collection_error_checks(plugin: TfgradePlugin) -> list[CheckResult]:
 
 
 def _warning_diagnostics(caught: list[warnings.WarningMessage]) -> list[Diagnostic]:
+    """Warnings raised by the learner's own lines; library-internal ones are not theirs to fix."""
+    from .execute import is_learner_filename
+
     seen: dict[str, Diagnostic] = {}
     for w in caught:
+        if not is_learner_filename(str(w.filename)):
+            continue
         text = f"{w.category.__name__}: {w.message}"
         seen.setdefault(text, Diagnostic(kind="python-warning", severity="info", message=text, source="checks"))
     return list(seen.values())
@@ -159,7 +168,11 @@ def grade(
         *context.advice,
         *_warning_diagnostics(caught),
     )
+    from .data import report_data    # which source served each dataset loaded since `began`
     from .environment import environment_info
+
+    data, data_notes = report_data(since=began)
+    diagnostics = (*diagnostics, *data_notes)
 
     cell: CellOutcome | None = observations.cell
     total = time.perf_counter() - began
@@ -173,6 +186,7 @@ def grade(
         checks=results,
         diagnostics=tuple(diagnostics),
         environment=environment_info(),
+        data=data,
         cell_error=cell.error if cell else None,
         timings={
             "cell": round(cell_time, 4),

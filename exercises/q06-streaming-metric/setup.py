@@ -1,0 +1,3 @@
+import numpy as np
+import tensorflow as tf
+import keras
