@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -108,12 +109,17 @@ def grade_notebook(path: Path | str, *, timeout: float = 900, include_hidden: bo
     )
     status: Status = "ok"
     problem = ""
-    try:
-        client.execute(env=kernel_environment(include_hidden))
-    except CellTimeoutError:
-        status, problem = "timeout", f"a cell ran longer than {timeout:g} s and was stopped"
-    except DeadKernelError as exc:
-        status, problem = "crashed", f"the kernel died ({str(exc).splitlines()[0] if str(exc) else 'no reason given'})"
+    # The kernel's own stderr (TF start-up lines, a crash's last words) goes to a log, not our terminal.
+    with tempfile.TemporaryFile("w+") as kernel_log:
+        try:
+            client.execute(env=kernel_environment(include_hidden), stderr=kernel_log)
+        except CellTimeoutError:
+            status, problem = "timeout", f"a cell ran longer than {timeout:g} s and was stopped"
+        except DeadKernelError as exc:
+            kernel_log.seek(0)
+            last = [line for line in kernel_log.read().splitlines() if line.strip()][-3:]
+            reason = str(exc).splitlines()[0] if str(exc) else "no reason given"
+            status, problem = "crashed", f"the kernel died ({reason})" + (f"; its last words: {' | '.join(last)}" if last else "")
     reports, missing, errors = _reports_in(notebook)
     return NotebookResult(str(path), status, tuple(reports), tuple(missing), problem, tuple(errors),
                           round(time.perf_counter() - started, 2), executed=notebook)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import random
@@ -185,7 +186,7 @@ def grade(
         max_score=round(sum(r.max_points for r in results), 4),
         checks=results,
         diagnostics=tuple(diagnostics),
-        environment=environment_info(),
+        environment=environment_info(observations.devices),
         data=data,
         cell_error=cell.error if cell else None,
         timings={
@@ -216,7 +217,16 @@ def observe_cell(
     context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
     with ProbeSession(settings.probe_names(), context) as session:
         outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
-    return session.observations(cell=outcome)
+    observations = session.observations(cell=outcome)
+    if outcome.error is not None and "tracing" in settings.probe_names():
+        # Errors that come from graph building (an `if` on a tensor, .numpy() in a graph, ...)
+        # get an explanation in the learner's terms.
+        from .probes.tracing import explain_cell_error
+
+        extra = explain_cell_error(outcome.error, observations.diagnostics)
+        if extra is not None:
+            observations = dataclasses.replace(observations, diagnostics=(*observations.diagnostics, extra))
+    return observations
 
 
 def run_and_grade(

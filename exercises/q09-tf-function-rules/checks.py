@@ -2,6 +2,7 @@
 
 import builtins
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -38,8 +39,11 @@ def counting_python_prints():
 
 @contextlib.contextmanager
 def captured_fd_output():
-    """What was written to file descriptors 1 and 2 (tf.print writes there, below sys.stdout)."""
+    """What tf.print wrote: to file descriptors 1 and 2 in a plain process, or to
+    sys.stdout / sys.stderr inside a Jupyter kernel (TensorFlow routes it there)."""
     box = {"text": ""}
+    python_streams = io.StringIO()
+    saved_streams = sys.stdout, sys.stderr
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         with contextlib.suppress(Exception):
             stream.flush()
@@ -48,8 +52,10 @@ def captured_fd_output():
         try:
             os.dup2(sink.fileno(), 1)
             os.dup2(sink.fileno(), 2)
+            sys.stdout = sys.stderr = python_streams
             yield box
         finally:
+            sys.stdout, sys.stderr = saved_streams
             for stream in (sys.__stdout__, sys.__stderr__):
                 with contextlib.suppress(Exception):
                     stream.flush()
@@ -58,7 +64,7 @@ def captured_fd_output():
             os.close(saved[0])
             os.close(saved[1])
             sink.seek(0)
-            box["text"] = sink.read().decode("utf-8", "replace")
+            box["text"] = sink.read().decode("utf-8", "replace") + python_streams.getvalue()
 
 
 @contextlib.contextmanager
