@@ -80,11 +80,7 @@ def static_bundle(report: Report) -> dict[str, Any]:
 
 
 def _anywidget_available() -> bool:
-    try:
-        import anywidget  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return anywidget is not None
 
 
 def display_report(report: Report, rerun: Rerun | None = None, use_widget: bool = True) -> Any:
@@ -130,6 +126,7 @@ if anywidget is not None:
 
         report = traitlets.Dict().tag(sync=True)
         hints_shown = traitlets.Dict().tag(sync=True)
+        expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)   # open rows: UI state of the front end
         running = traitlets.Bool(False).tag(sync=True)
         progress = traitlets.Dict().tag(sync=True)
         can_rerun = traitlets.Bool(False).tag(sync=True)

@@ -20,7 +20,7 @@ _VERDICTS = {
     "fail": ("\u2717", "Failed"),
     "error": ("!", "Error"),
     "skip": ("\u2013", "Skipped"),
-    "timeout": ("\u23f1", "Timed out"),
+    "timeout": ("\u25f7", "Timed out"),
 }
 _SEVERITIES = {  # icon, word, sort order
     "warning": ("\u26a0", "Warning", 0),
@@ -63,7 +63,7 @@ gap:6px 16px;padding:10px 14px;background:var(--tfg-raised);border-bottom:1px so
 .tfgrade-static .tfg-heading{display:flex;align-items:baseline;gap:8px;flex:1 1 16rem;min-width:0}
 .tfgrade-static .tfg-badge{font-family:var(--tfg-mono);font-size:.85em;padding:1px 6px;border-radius:4px;
 border:1px solid var(--tfg-border);color:var(--tfg-muted)}
-.tfgrade-static .tfg-title{font-weight:600;font-size:1.1em;overflow-wrap:anywhere}
+.tfgrade-static .tfg-title{font-weight:600;font-size:1.1em;overflow-wrap:break-word}
 .tfgrade-static .tfg-summary{display:flex;flex-wrap:wrap;align-items:center;gap:6px 12px}
 .tfgrade-static .tfg-score{white-space:nowrap;font-variant-numeric:tabular-nums;color:var(--tfg-muted);font-weight:600}
 .tfgrade-static .tfg-score b{font-size:1.35em;color:var(--tfg-fg)}
@@ -79,7 +79,7 @@ border:1px solid var(--tfg-border);color:var(--tfg-muted)}
 .tfgrade-static .tfg-cell-error-box>strong{color:var(--tfg-fail)}
 .tfgrade-static ol.tfg-checks{list-style:none;margin:0;padding:6px 0}
 .tfgrade-static li.tfg-check+li.tfg-check{border-top:1px solid var(--tfg-border)}
-.tfgrade-static .tfg-row{display:grid;grid-template-columns:1em 6.5em minmax(0,1fr) auto;gap:8px;
+.tfgrade-static .tfg-row{display:grid;grid-template-columns:1em 7.2em minmax(0,1fr) auto;gap:8px;
 align-items:baseline;padding:6px 14px}
 .tfgrade-static summary.tfg-row{cursor:pointer;list-style:none}
 .tfgrade-static summary.tfg-row::-webkit-details-marker{display:none}
@@ -90,13 +90,15 @@ align-items:baseline;padding:6px 14px}
 .tfgrade-static .tfg-pass .tfg-verdict{color:var(--tfg-pass)}
 .tfgrade-static .tfg-fail .tfg-verdict,.tfgrade-static .tfg-error .tfg-verdict,.tfgrade-static .tfg-timeout .tfg-verdict{color:var(--tfg-fail)}
 .tfgrade-static .tfg-skip .tfg-verdict{color:var(--tfg-muted)}
-.tfgrade-static .tfg-check-title{min-width:0;overflow-wrap:anywhere}
+.tfgrade-static .tfg-check-title{min-width:0;overflow-wrap:break-word}
 .tfgrade-static .tfg-tag{margin-left:6px;padding:0 5px;border:1px solid var(--tfg-border);border-radius:3px;font-size:.8em;color:var(--tfg-muted)}
 .tfgrade-static .tfg-points{color:var(--tfg-muted);white-space:nowrap;font-variant-numeric:tabular-nums}
 .tfgrade-static .tfg-body{padding:2px 14px 10px calc(22px + 1em)}
-.tfgrade-static pre.tfg-message{margin:0 0 8px;padding:8px 10px;white-space:pre-wrap;overflow-wrap:anywhere;
+.tfgrade-static pre.tfg-message{margin:0 0 8px;padding:8px 10px;white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;
 font-family:var(--tfg-mono);font-size:var(--jp-code-font-size,12.5px);background:var(--tfg-raised);
-border-left:3px solid var(--tfg-fail);border-radius:4px;color:var(--tfg-fg)}
+border-left:3px solid var(--tfg-border);border-radius:4px;color:var(--tfg-fg)}
+.tfgrade-static .tfg-fail pre.tfg-message,.tfgrade-static .tfg-error pre.tfg-message,.tfgrade-static .tfg-timeout pre.tfg-message,
+.tfgrade-static .tfg-cell-error-box pre.tfg-message{border-left-color:var(--tfg-fail)}
 .tfgrade-static .tfg-frames{list-style:none;margin:0 0 8px;padding:0;font-family:var(--tfg-mono);font-size:var(--jp-code-font-size,12.5px)}
 .tfgrade-static .tfg-frames .tfg-where{color:var(--tfg-muted);margin-right:10px}
 .tfgrade-static .tfg-label{color:var(--tfg-muted);font-size:.9em}
@@ -105,7 +107,7 @@ border-left:3px solid var(--tfg-fail);border-radius:4px;color:var(--tfg-fg)}
 .tfgrade-static .tfg-diagnostics{padding:8px 14px 10px;border-top:1px solid var(--tfg-border)}
 .tfgrade-static .tfg-kind{color:var(--tfg-muted);font-size:.85em;text-transform:uppercase;letter-spacing:.04em;margin-top:6px}
 .tfgrade-static ul.tfg-diags{list-style:none;margin:2px 0 0;padding:0}
-.tfgrade-static ul.tfg-diags li{display:grid;grid-template-columns:6.5em minmax(0,1fr);gap:8px;padding:2px 0}
+.tfgrade-static ul.tfg-diags li{display:grid;grid-template-columns:7.2em minmax(0,1fr);gap:8px;padding:2px 0}
 .tfgrade-static .tfg-sev{font-weight:600;white-space:nowrap}
 .tfgrade-static .tfg-sev-warning .tfg-sev{color:var(--tfg-warn)}
 .tfgrade-static .tfg-sev-advice .tfg-sev{color:var(--tfg-accent)}
@@ -212,7 +214,8 @@ def _check(check: CheckResult, hints_shown: int) -> str:
     if check.message:
         body += f'<pre class="tfg-message">{_e(check.message)}</pre>'
     body += _frames(check.traceback, f"{check.error_type} in your code" if check.error_type else "In your code")
-    body += _hints(check, hints_shown)
+    if check.status != "pass":   # hints help with what is still wrong
+        body += _hints(check, hints_shown)
     attrs = f'class="tfg-check tfg-{key}" data-check-id="{_e(check.id)}" data-status="{_e(check.status)}"'
     if not body:
         return f'<li {attrs}><div class="tfg-row">{cells}</div></li>'
