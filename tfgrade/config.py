@@ -73,9 +73,12 @@ def _from_project_file(folder: Path) -> dict[str, Any]:
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-    for key in ("probes", "extra_exercise_dirs"):
-        if key in data:
-            data[key] = tuple(data[key])
+    if "probes" in data:
+        if not isinstance(data["probes"], list):
+            raise ValueError(f"{path}: `probes` must be a list of names, e.g. probes = [\"tracing\"]")
+        data["probes"] = _parse_probes(",".join(data["probes"])) if data["probes"] else ()
+    if "extra_exercise_dirs" in data:
+        data["extra_exercise_dirs"] = tuple(data["extra_exercise_dirs"])
     return data
 
 
@@ -86,5 +89,11 @@ def load_settings(
     values: dict[str, Any] = _from_project_file(folder or Path.cwd())
     for var, (name, parse) in _ENV.items():
         if environ.get(var) not in (None, ""):
-            values[name] = parse(environ[var])
-    return Settings(**values).updated(**overrides)
+            try:
+                values[name] = parse(environ[var])
+            except ValueError as exc:
+                raise ValueError(f"{var}={environ[var]!r}: {exc}") from None
+    settings = Settings(**values).updated(**overrides)
+    if settings.time_scale <= 0:
+        raise ValueError(f"the time scale must be a positive number, not {settings.time_scale:g}")
+    return settings

@@ -36,7 +36,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # numpy is imported when data are loaded, not by `%load_ext tfgrade`
+    import numpy as np
 
 __all__ = [
     "FASHION_MNIST_FILES",
@@ -61,15 +64,16 @@ FASHION_MNIST_FILES = {
 }
 STAND_IN_SIZES = (7000, 2000)     # train, test images of the stand-in
 _STAND_IN_SEED = 20_12_13
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
-Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+Arrays = "tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]"
 
 
 # -- IDX files ----------------------------------------------------------------------------
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (gzip-compressed when its name ends in ``.gz``) into a read-only array."""
+    import numpy as np
+
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as handle:
         raw = handle.read()
@@ -90,6 +94,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     """Write a ``uint8`` array as a gzip-compressed IDX file (what Keras reads)."""
+    import numpy as np
+
     array = np.ascontiguousarray(array, dtype=np.uint8)
     header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
     with gzip.open(path, "wb", compresslevel=1) as handle:
@@ -127,6 +133,8 @@ def _keras_homes() -> list[Path]:
             homes.append(Path(config.keras_home()))
         except Exception:   # an unusual Keras: the environment's answer is enough
             pass
+    # Keras downloads to /tmp/.keras when its home is not writable.
+    homes += [Path("/tmp/.keras") for home in list(homes) if home.exists() and not os.access(home, os.W_OK)]
     unique: list[Path] = []
     for home in homes:
         if home not in unique:
@@ -168,6 +176,8 @@ def _offline() -> bool:
 # -- the stand-in -------------------------------------------------------------------------
 def _prototypes(rng: np.random.Generator) -> np.ndarray:
     """Ten smooth 28x28 silhouettes made of a few soft ellipses each (values 0..1)."""
+    import numpy as np
+
     yy, xx = np.mgrid[0:28, 0:28].astype(np.float32)
     protos = np.zeros((10, 28, 28), np.float32)
     for c in range(10):
@@ -188,6 +198,8 @@ def stand_in_fashion_mnist(n_train: int = STAND_IN_SIZES[0], n_test: int = STAND
     A small dense network reaches roughly 80-90 % test accuracy in a few epochs on a few
     thousand samples; a network that does not learn stays near 10 %.
     """
+    import numpy as np
+
     rng = np.random.default_rng(_STAND_IN_SEED)
     protos = _prototypes(rng)
 
@@ -315,7 +327,9 @@ def _load(download: Callable[[], Arrays] | None) -> tuple[Arrays, str, str]:
         try:
             data = download()
         except Exception as exc:   # no network, proxy refused, disk full ...
-            reason = f"the download failed ({type(exc).__name__}: {str(exc).strip()[:120]})"
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            detail = detail if len(detail) <= 70 else detail[:69] + "…"
+            reason = f"the download failed: {detail or type(exc).__name__}"
         else:
             return data, "download", ""
     data = stand_in_fashion_mnist()

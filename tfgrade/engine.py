@@ -53,13 +53,29 @@ def _isolated_pytest_env() -> Iterator[None]:
                 os.environ[key] = value
 
 
+_CHECK_MODULE_NAMES = ("checks", "hidden_checks", "_support")
+
+
 def _drop_modules_under(folder: Path) -> None:
     """Forget check modules imported from ``folder`` so edited checks are never reused stale."""
-    root = str(folder.resolve())
+    root = os.path.realpath(folder) + os.sep
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None) or ""
-        if file and os.path.abspath(file).startswith(root):
+        if file and os.path.realpath(file).startswith(root):
             del sys.modules[name]
+
+
+@contextmanager
+def _check_module_names_free() -> Iterator[None]:
+    """pytest imports checks as ``checks``: a learner's own module of that name is set aside
+    (else pytest would reuse it and grade the learner's functions) and put back afterwards."""
+    saved = {name: sys.modules.pop(name) for name in _CHECK_MODULE_NAMES if name in sys.modules}
+    try:
+        yield
+    finally:
+        for name in _CHECK_MODULE_NAMES:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
 
 
 def _pytest_args(exercise: Exercise, include_hidden: bool) -> list[str]:
@@ -79,6 +95,9 @@ def _pytest_args(exercise: Exercise, include_hidden: bool) -> list[str]:
         "-p", "no:faulthandler",
         "-p", "no:stepwise",
         "-p", "no:doctest",
+        # These two run gc.collect() around every check: slow with TensorFlow loaded (10x).
+        "-p", "no:unraisableexception",
+        "-p", "no:threadexception",
         "--capture=sys",
         "--tb=no",
         "--no-header",
@@ -95,7 +114,7 @@ def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool)
     # Checks may import helper modules that sit beside them (e.g. `from _support import ...`).
     sys.path.insert(0, str(exercise.folder))
     try:
-        with _isolated_pytest_env(), redirect_stdout(summary):
+        with _isolated_pytest_env(), _check_module_names_free(), redirect_stdout(summary):
             return int(pytest.main(_pytest_args(exercise, include_hidden), plugins=[plugin]))
     finally:
         if str(exercise.folder) in sys.path:

@@ -5,8 +5,11 @@ The tree::
     TfgradeError                      base of everything tfgrade raises on purpose
     ├── SpecError                     an exercise folder or exercise.toml is invalid
     ├── UnknownExerciseError          no exercise with that id (carries close matches)
-    ├── NotebookError                 a notebook cannot be read or is not a notebook
-    └── CheckTimeout                  a check ran past its time limit (raised inside the check)
+    └── NotebookError                 a notebook cannot be read or is not a notebook
+
+    CheckTimeout (a BaseException)    a check ran past its time limit; raised inside the check, and
+                                      not an Exception so that learner code's `except Exception`
+                                      cannot swallow it (like KeyboardInterrupt)
 
 A learner's own exception is never wrapped in one of these: it is recorded in the
 Report as ``cell_error`` and the kernel goes on.
@@ -51,7 +54,7 @@ class NotebookError(TfgradeError):
         super().__init__(f"{path}: {message}")
 
 
-class CheckTimeout(TfgradeError):
+class CheckTimeout(BaseException):
     """Raised inside a check that ran past its time limit, so the check stops."""
 
     def __init__(self, seconds: float | None = None) -> None:

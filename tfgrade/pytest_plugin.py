@@ -14,6 +14,7 @@ Markers: ``points(n)``, ``hints("nudge", ..., "nearly the answer")``, ``needs("N
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, MutableMapping
@@ -155,7 +156,8 @@ def _assertion_message(exc: BaseException, hidden: bool) -> str:
         return own.strip()
     if hidden:
         return "This hidden check did not pass."
-    lines = ("assert " + explanation).splitlines()
+    lines = [line for line in ("assert " + explanation).splitlines()
+             if line.strip() and not re.match(r"\s*Use -v", line)]   # pytest's command-line advice
     trimmed = lines[:_EXPLANATION_LINES] + (["..."] if len(lines) > _EXPLANATION_LINES else [])
     return "\n".join(trimmed)
 

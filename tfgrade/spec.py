@@ -134,10 +134,17 @@ def load_exercise(folder: Path) -> Exercise:
     budget = data.get("budget", {})
     if not isinstance(budget, dict):
         raise SpecError(toml_path, "`budget` must be a table")
+    for key in ("order", "seed"):
+        if key in data and (not isinstance(data[key], int) or isinstance(data[key], bool)):
+            raise SpecError(toml_path, f"`{key}` must be a whole number, not {data[key]!r}")
+    if "seed_cell" in data and not isinstance(data["seed_cell"], bool):
+        raise SpecError(toml_path, "`seed_cell` must be true or false")
     requires = data.get("requires", [])
     hints = data.get("hints", [])
-    if not all(isinstance(x, str) for x in [*requires, *hints]):
-        raise SpecError(toml_path, "`requires` and `hints` must be lists of strings")
+    if not isinstance(requires, list) or not isinstance(hints, list) or not all(
+        isinstance(x, str) for x in [*requires, *hints]
+    ):
+        raise SpecError(toml_path, "`requires` and `hints` must be lists of strings, e.g. requires = [\"Model\"]")
     return Exercise(
         id=data["id"],
         short_id=data["short_id"],

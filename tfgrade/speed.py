@@ -72,18 +72,19 @@ def _variables(objects: Iterable[Any]) -> list[Any]:
     for obj in objects:
         if obj is None:
             continue
-        variables = getattr(obj, "variables", None)
-        if variables is not None and not hasattr(obj, "assign"):
-            found.extend(list(variables() if callable(variables) else variables))
-        else:
+        if hasattr(obj, "assign") and hasattr(obj, "numpy"):      # a variable itself
             found.append(obj)
+            continue
+        variables = getattr(obj, "variables", None)
+        if variables is not None:
+            found.extend(list(variables() if callable(variables) else variables))
     return found
 
 
 def _snapshot(variables: list[Any]) -> list[tuple[Any, Any]]:
     import numpy as np
 
-    return [(v, np.array(v.numpy(), copy=True)) for v in variables if hasattr(v, "assign")]
+    return [(v, np.array(v.numpy(), copy=True)) for v in variables if hasattr(v, "assign") and hasattr(v, "numpy")]
 
 
 def _block(result: Any) -> None:

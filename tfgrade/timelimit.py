@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -37,14 +38,16 @@ def _alarm(seconds: float) -> Iterator[None]:
         raise CheckTimeout(seconds)
 
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+    started = time.monotonic()
     previous_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
-        if previous_timer[0] > 0:   # an outer timer was running: give it back its time
-            signal.setitimer(signal.ITIMER_REAL, *previous_timer)
+        if previous_timer[0] > 0:   # an outer timer was running: it keeps only what is left of its time
+            remaining = max(previous_timer[0] - (time.monotonic() - started), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_timer[1])
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from .config import Settings, load_settings
 from .report import Report
+from .errors import SpecError
 from .spec import Exercise, Mutant
 
 __all__ = ["MutantResult", "ExerciseValidation", "validate_exercise", "grade_source"]
@@ -68,14 +69,18 @@ def validate_exercise(
     reference = grade_source(exercise, exercise.solution_source, settings)
     if reference.cell_error is not None:
         problems.append(f"the reference solution raised {reference.cell_error.describe()}")
-    elif reference.score < reference.max_score:
+    elif not reference.passed:
         lost = ", ".join(f"{c.id} ({c.status}: {c.message.splitlines()[0] if c.message else ''})"
                          for c in reference.checks if c.status != "pass")
         problems.append(f"the reference solution scored {reference.score:g}/{reference.max_score:g}; lost: {lost}")
     if not reference.checks:
         problems.append("no checks were collected")
     results = []
-    for mutant in exercise.mutants:
+    try:
+        mutants = exercise.mutants
+    except SpecError as exc:
+        return ExerciseValidation(exercise, reference, (), (*problems, str(exc)))
+    for mutant in mutants:
         if on_step:
             on_step(f"{exercise.short_id}: mutant {mutant.name}")
         result = MutantResult(mutant, grade_source(exercise, mutant.source, settings))

@@ -25,7 +25,7 @@ visible but the work did not use it.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..report import Diagnostic
@@ -216,8 +216,11 @@ class DevicesProbe:
             self._output_calls[name] = seen + 1
         import tensorflow as tf
 
-        leaves = tf.nest.flatten(result)[:8]
-        found = {short_device(t.device) for t in leaves if _is_eager_tensor(t)}
+        leaves = tf.nest.flatten(result, expand_composites=True)[:8]
+        # Variant and resource handles (e.g. the Optional Keras' multi-step returns) live in host
+        # memory wherever the work ran: only real values say where the step computed.
+        found = {short_device(t.device) for t in leaves
+                 if _is_eager_tensor(t) and t.dtype not in (tf.variant, tf.resource)}
         if found:
             with self._lock:
                 self._outputs.setdefault(name, set()).update(found)

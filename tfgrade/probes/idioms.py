@@ -136,18 +136,22 @@ def scan_source(source: str, line_offset: int | None = None) -> list[Diagnostic]
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) \
                 and _dotted(node.func.value) not in {"np", "numpy", "tf", "tensorflow"}:
             path = node.args[0].value
-            wanted = ".weights.h5" if name == "save_weights" else (".keras", ".h5")
+            if name == "save_weights":
+                wanted, rule, example = (".weights.h5",), "saves weights only to a file ending in .weights.h5", \
+                    "model.weights.h5"
+            else:
+                wanted, rule, example = (".keras", ".h5"), \
+                    "saves a whole model only to a .keras (or legacy .h5) file", "model.keras"
             if not path.endswith(wanted):
                 add("keras2-idiom", "warning", node, name,
-                    f"Keras 3 {'saves weights only to a file ending in .weights.h5' if name == 'save_weights' else 'saves a whole model only to a .keras (or legacy .h5) file'}, "
-                    f"so {name}({path!r}) fails.",
-                    f"Use a path such as {('model.weights.h5' if name == 'save_weights' else 'model.keras')!r}; "
-                    "for a SavedModel directory use model.export(path).")
+                    f"Keras 3 {rule}, so {name}({path!r}) fails.",
+                    f"Use a path such as {example!r}; for a SavedModel directory use model.export(path).")
         if _is_true(keywords.get("run_eagerly")):
             add("run-eagerly", "info", node, "run_eagerly",
-                "run_eagerly=True makes Keras run every training step as plain Python, which is much "
-                "slower than a compiled graph.",
-                "Remove run_eagerly=True once the model works; keep it only while debugging.")
+                "run_eagerly=True makes Keras run every training step as plain Python: it allows code "
+                "that cannot be traced, but it is much slower than a compiled graph.",
+                "Keep run_eagerly=True only where the model really needs Python control flow, or while "
+                "debugging.")
         if name in {"py_function", "numpy_function"} and _dotted(node.func).split(".")[0] in {"tf", "tensorflow"}:
             add("py-function", "info", node, name,
                 f"tf.{name} runs Python outside the graph: it is slower, it pins the work to the CPU and "

@@ -125,10 +125,13 @@ def _array(variable: Any) -> np.ndarray | None:
 
 
 def _number(read: Callable[[], Any]) -> float | None:
-    try:
-        value = _eager_value(read)
+    def as_float() -> float:
+        value = read()
         value = value.numpy() if hasattr(value, "numpy") else value
         return float(np.asarray(value).reshape(()))
+
+    try:
+        return _eager_value(as_float)
     except Exception:
         return None
 

@@ -9,7 +9,8 @@ Four layers are watched, all restored on exit even when the code raised:
 - tqdm progress bars (``tqdm``, ``tqdm.auto``, ``tqdm.notebook``): a snapshot each time a
   bar gets ``set_postfix`` / ``set_description`` or refreshes, with its description, exact
   iteration count, total, postfix values and formatted meter. A notebook bar writes no
-  text at all, so this is how its numbers are seen.
+  text at all, so this is how its numbers are seen. ``keras.utils.Progbar.update`` calls
+  are recorded the same way (when Keras is already imported), with the values it shows.
 
 With ``context.echo_output`` False nothing reaches the real streams (grading cells must
 keep stderr empty). :meth:`OutputObservation.metrics` turns all of it into the training
@@ -27,7 +28,7 @@ import select
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, TextIO
 
 from ..report import Diagnostic
@@ -45,7 +46,7 @@ class TqdmSnapshot:
     """A tqdm bar's state when it was updated."""
 
     bar: int                  # which bar (numbered in order of creation while the probe ran)
-    event: str                # "postfix", "description", "refresh" or "close"
+    event: str                # "postfix", "description", "refresh", "close"; "progbar" for keras.utils.Progbar
     desc: str
     n: int                    # iterations done (counted exactly, also inside ``for x in bar``)
     total: float | None
@@ -53,6 +54,7 @@ class TqdmSnapshot:
     postfix_text: str         # the postfix as displayed
     meter: str                # the whole bar as text
     at: float                 # seconds since the probe started
+    displayed: bool = True    # False when the bar was already closed or disabled (nothing shown)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class MetricRecord:
     iteration: int | None
     values: dict[str, float]       # normalised names: loss, accuracy, val_loss, val_accuracy, ...
     bar: int | None = None
+    epoch_shown: bool = True       # False when the epoch was inferred (one tqdm bar per epoch)
+    displayed: bool = True         # False for values given to a tqdm bar that no longer displays
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,23 @@ class OutputObservation:
     def text(self) -> str:
         return self.stdout + self.stderr
 
-    def metrics(self) -> list[MetricRecord]:
-        """The training numbers displayed, in order: tqdm postfixes, then printed lines."""
-        return _tqdm_records(self.tqdm) + _text_records(self.stdout, self.stderr)
+    def metrics(self, include_undisplayed: bool = False) -> list[MetricRecord]:
+        """The training numbers displayed, in order: tqdm postfixes, then printed lines.
+
+        ``include_undisplayed`` adds values given to bars that had already closed (e.g.
+        ``set_postfix`` after the ``for`` loop over a bar ended): code meant to show them,
+        but nothing appeared.
+        """
+        bars = _tqdm_records(self.tqdm)
+        has_progbar = any(s.event == "progbar" for s in self.tqdm)
+        text = _text_records(self.stdout, self.stderr, skip_progbar_lines=has_progbar)
+        if has_progbar:
+            # Keras style: "Epoch 2/3" printed above each Progbar names the bar's epoch.
+            unnamed = {r.bar for r in bars if not r.epoch_shown}
+            if unnamed and len(_EPOCH.findall(self.stdout)) >= len(unnamed):
+                bars = [replace(r, epoch_shown=True) for r in bars]
+        records = bars + text
+        return records if include_undisplayed else [r for r in records if r.displayed]
 
 
 # -- Python-level tee ---------------------------------------------------------------------
@@ -276,16 +294,15 @@ def _plain(value: Any) -> Any:
 class _TqdmWatch:
     """Class-level patches of ``tqdm.std.tqdm`` (the base of tqdm.auto / tqdm.notebook bars)."""
 
-    _METHODS = ("__iter__", "set_postfix", "set_postfix_str", "set_description", "set_description_str",
+    _METHODS = ("__init__", "__iter__", "set_postfix", "set_postfix_str", "set_description", "set_description_str",
                 "refresh", "close")
 
     def __init__(self, sink: list[TqdmSnapshot], started: float) -> None:
         self._sink, self._started = sink, started
         self._cls: Any = None
+        self._token: object | None = None
         self._saved: dict[str, Any] = {}
-        self._bars: dict[int, int] = {}
-        self._last: dict[int, tuple[Any, ...]] = {}
-        self._raw: dict[int, dict[str, Any]] = {}
+        self._count = 0
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -311,18 +328,30 @@ class _TqdmWatch:
             def method(bar: Any, *args: Any, **kwargs: Any) -> Any:
                 if name == "set_postfix":
                     watch._remember_postfix(bar, args, kwargs)
-                elif name == "set_postfix_str":
-                    watch._raw.pop(id(bar), None)
-                result = original(bar, *args, **kwargs)
-                watch._snapshot(bar, name)
+                depth = bar.__dict__.get("_tfgrade_depth", 0)
+                bar._tfgrade_depth = depth + 1       # set_postfix calls refresh: one snapshot
+                try:
+                    result = original(bar, *args, **kwargs)
+                finally:
+                    bar._tfgrade_depth = depth
+                if depth == 0:
+                    watch._snapshot(bar, name)
                 return result
 
             method.__name__ = name
             method.__wrapped__ = original   # type: ignore[attr-defined]
             return method
 
+        orig_init = cls.__init__
+        token = self._token = object()
+
+        def __init__(bar: Any, *args: Any, **kwargs: Any) -> None:
+            bar._tfgrade_token = token          # only bars created while the probe runs are watched
+            orig_init(bar, *args, **kwargs)
+
+        cls.__init__ = __init__
         cls.__iter__ = __iter__
-        for name in self._METHODS[1:]:
+        for name in self._METHODS[2:]:
             setattr(cls, name, wrap(name))
 
     def stop(self) -> None:
@@ -346,24 +375,29 @@ class _TqdmWatch:
         for key, value in kwargs.items():
             if key not in ("ordered_dict", "refresh"):
                 raw[str(key)] = _plain(value)
-        self._raw[id(bar)] = raw
+        bar._tfgrade_raw = raw   # kept on the bar: ids of collected bars are reused
 
     def _snapshot(self, bar: Any, event: str) -> None:
+        if getattr(bar, "_tfgrade_token", None) is not self._token:
+            return
         try:
             n = int(max(getattr(bar, "_tfgrade_count", 0), bar.n))
             desc = str(bar.desc or "").rstrip(": ")
             postfix_text = str(bar.postfix or "")
-            state = (n, desc, postfix_text)
-            key = id(bar)
+            state = (n, desc, postfix_text, bool(getattr(bar, "disable", False)))
             with self._lock:
-                if self._last.get(key) == state and event != "close":
+                if bar.__dict__.get("_tfgrade_last") == state and event != "close":
                     return
-                self._last[key] = state
-                number = self._bars.setdefault(key, len(self._bars))
+                bar._tfgrade_last = state
+                number = bar.__dict__.get("_tfgrade_number")
+                if number is None:
+                    number = bar._tfgrade_number = self._count
+                    self._count += 1
                 if len(self._sink) >= _MAX_SNAPSHOTS:
                     return
-            raw = self._raw.get(key)
-            if raw is None:
+            raw = bar.__dict__.get("_tfgrade_raw")
+            if raw is None or event == "set_postfix_str":
+                bar._tfgrade_raw = None
                 raw = _parse_postfix_text(postfix_text)
             try:
                 meter = bar.format_meter(**bar.format_dict)
@@ -374,12 +408,77 @@ class _TqdmWatch:
                 bar=number, event=event.replace("set_", "").replace("_str", ""), desc=desc, n=n,
                 total=float(total) if total is not None else None, postfix=dict(raw),
                 postfix_text=postfix_text, meter=meter, at=time.perf_counter() - self._started,
+                displayed=event == "close" or not getattr(bar, "disable", False),
             ))
         except Exception:   # observing must never break the learner's bar
             pass
 
 
 _MISSING = object()
+
+
+class _ProgbarWatch:
+    """Class-level patch of ``keras.utils.Progbar.update`` (only if Keras is already imported)."""
+
+    def __init__(self, sink: list[TqdmSnapshot], started: float) -> None:
+        self._sink, self._started = sink, started
+        self._cls: Any = None
+        self._saved: Any = _MISSING
+        self._count = 0
+
+    def start(self) -> None:
+        if "keras" not in sys.modules:
+            return
+        try:
+            from keras.src.utils.progbar import Progbar
+        except Exception:
+            return
+        self._cls = Progbar
+        self._saved = Progbar.__dict__.get("update", _MISSING)
+        original = Progbar.update
+        watch = self
+
+        def update(bar: Any, current: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(bar, current, *args, **kwargs)
+            watch._snapshot(bar, current)
+            return result
+
+        update.__wrapped__ = original   # type: ignore[attr-defined]
+        Progbar.update = update
+
+    def stop(self) -> None:
+        cls, self._cls = self._cls, None
+        if cls is None:
+            return
+        if self._saved is _MISSING:
+            try:
+                del cls.update
+            except AttributeError:
+                pass
+        else:
+            cls.update = self._saved
+
+    def _snapshot(self, bar: Any, current: Any) -> None:
+        try:
+            number = bar.__dict__.get("_tfgrade_number")
+            if number is None:
+                number = bar._tfgrade_number = self._count
+                self._count += 1
+            shown: dict[str, Any] = {}
+            for key in getattr(bar, "_values_order", []):
+                total, count = bar._values[key]
+                shown[str(key)] = _plain(total) / max(float(_plain(count)), 1.0)
+            target = getattr(bar, "target", None)
+            if len(self._sink) < _MAX_SNAPSHOTS:
+                self._sink.append(TqdmSnapshot(
+                    bar=1_000_000 + number, event="progbar", desc="", n=int(current),
+                    total=float(target) if target is not None else None, postfix=shown,
+                    postfix_text=", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()),
+                    meter="", at=time.perf_counter() - self._started,
+                    displayed=getattr(bar, "verbose", 1) != 0,
+                ))
+        except Exception:   # observing must never break the learner's bar
+            pass
 
 
 def _parse_postfix_text(text: str) -> dict[str, Any]:
@@ -405,6 +504,7 @@ class OutputProbe:
         self._loggers: list[logging.Logger] = []
         self._snapshots: list[TqdmSnapshot] = []
         self._tqdm = _TqdmWatch(self._snapshots, time.perf_counter())
+        self._progbar = _ProgbarWatch(self._snapshots, time.perf_counter())
 
     def __enter__(self) -> "OutputProbe":
         try:
@@ -435,13 +535,14 @@ class OutputProbe:
             logger.addHandler(self._handler)
             self._loggers.append(logger)
         self._tqdm.start()
+        self._progbar.start()
 
     def __exit__(self, *exc: Any) -> None:
         self._stop()
 
     def _stop(self) -> None:
         errors: list[BaseException] = []
-        for step in (self._tqdm.stop, self._stop_logging, self._stop_streams):
+        for step in (self._progbar.stop, self._tqdm.stop, self._stop_logging, self._stop_streams):
             try:
                 step()
             except BaseException as error:   # keep restoring the rest
@@ -481,6 +582,7 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _EPOCH = re.compile(r"\bepoch\b\s*[#:=]?\s*(\d+)(?:\s*(?:/|of)\s*(\d+))?", re.I)
 _ITERATION = re.compile(r"\b(?:iteration|iter|step|batch|it)\b\s*[#:=]?\s*(\d+)(?:\s*(?:/|of)\s*(\d+))?", re.I)
 _PAIR = re.compile(rf"([A-Za-z][A-Za-z_ .-]*?)\s*[:=]\s*({_NUMBER})(%?)")
+_PROGBAR_LINE = re.compile(r"\d(?:ms|us|s)/step|^\W*\d+/\d+\W*(?:━|\[=|\x1b)")
 _TQDM_METER = re.compile(r"\[\d+:\d+(?::\d+)?<|\d+(?:\.\d+)?(?:it/s|s/it)\]")
 
 
@@ -538,19 +640,22 @@ def _tqdm_records(snapshots: tuple[TqdmSnapshot, ...]) -> list[MetricRecord]:
         if epoch is None:
             match = _EPOCH.search(snap.desc)
             epoch = int(match.group(1)) if match else None
+        shown = epoch is not None
         if epoch is None:
             epoch = metric_bars.index(snap.bar) + 1     # one bar per epoch
         if iteration is None:
             iteration = snap.n
-        records.append(MetricRecord("tqdm", epoch, iteration, values, snap.bar))
+        records.append(MetricRecord("tqdm", epoch, iteration, values, snap.bar, shown, snap.displayed))
     return records
 
 
-def _text_records(stdout: str, stderr: str) -> list[MetricRecord]:
+def _text_records(stdout: str, stderr: str, skip_progbar_lines: bool = False) -> list[MetricRecord]:
     records: list[MetricRecord] = []
     segments = re.split(r"[\r\n]+", stdout) + [
         s for s in re.split(r"[\r\n]+", stderr) if not _TQDM_METER.search(s)
     ]
+    if skip_progbar_lines:   # recorded from the Progbar itself
+        segments = [s for s in segments if not _PROGBAR_LINE.search(s)]
     last_epoch: int | None = None
     for segment in segments:
         if not segment.strip():
@@ -567,5 +672,5 @@ def _text_records(stdout: str, stderr: str) -> list[MetricRecord]:
         if not values:
             continue
         iteration = int(iteration_match.group(1)) if iteration_match else None
-        records.append(MetricRecord("text", last_epoch, iteration, values))
+        records.append(MetricRecord("text", last_epoch, iteration, values, None, last_epoch is not None))
     return records

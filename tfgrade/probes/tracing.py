@@ -60,8 +60,10 @@ from typing import Any, Callable, Iterator
 
 from ..report import Diagnostic
 
-__all__ = ["TracedFunction", "TracingObservation", "TracingProbe", "watch_tracing", "add_call_listener",
-           "remove_call_listener"]
+__all__ = [
+    "TracedFunction", "TracingObservation", "TracingProbe", "watch_tracing", "explain_cell_error",
+    "add_call_listener", "remove_call_listener",
+]
 
 # Retracing is flagged from this many traces (first trace included, the extra trace a
 # first call makes when it creates variables excluded) when Python values caused it...
@@ -179,6 +181,10 @@ def _python_function(fn: Any) -> Any:
 
 def _code_of(fn: Any) -> CodeType | None:
     py = _python_function(fn)
+    try:
+        py = inspect.unwrap(py)       # Keras wraps its steps in AutoGraph's do_not_convert
+    except Exception:
+        pass
     py = getattr(py, "__func__", py)
     code = getattr(py, "__code__", None)
     return code if isinstance(code, CodeType) else None
@@ -223,7 +229,8 @@ def _leaf(value: Any) -> tuple:
         "tensorflow", "numpy", "keras", "tf_keras",
     }:
         try:
-            dims = tuple(None if d is None else int(d) for d in (shape.as_list() if hasattr(shape, "as_list") else shape))
+            raw = shape.as_list() if hasattr(shape, "as_list") else shape
+            dims = tuple(None if d is None else int(d) for d in raw)
         except Exception:
             dims = None
         return ("tensor", dims, str(getattr(dtype, "name", dtype)))
@@ -294,6 +301,7 @@ class _Instance:
     traces: int = 0
     extra_first_traces: int = 0     # a first call that traced twice (variables created lazily)
     first_seen: bool = True
+    previously_traced: bool = False  # it had traced before the probe started watching
     traced_calls: list[dict[str, tuple]] = field(default_factory=list)
     trace_lines: list[int | None] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -334,11 +342,7 @@ class TracedFunction:
     signatures: tuple[str, ...] = ()   # the inputs of each call that traced, for people
     reasons: tuple[str, ...] = ()      # "python-scalar", "python-object", "shape", "dtype", ...
     errors: tuple[str, ...] = ()       # errors raised by calls
-
-    @property
-    def retraces(self) -> int:
-        """Traces beyond the first one of each instance (the lazy-variables trace excluded)."""
-        return max(self.traces - self.instances - max(self.first_call_traces - 1, 0), 0)
+    retraces: int = 0                  # traces beyond each instance's first (lazy-variables trace excluded)
 
 
 @dataclass(frozen=True)
@@ -403,9 +407,11 @@ class TracingProbe:
         self._order: list[_Instance] = []
         self._lock = threading.Lock()
         self._at_enter: list[tuple[str, Any, int | None]] = []
+        self._ids_at_enter: dict[str, int] = {}
         self._hooked = False
         self._eager = False
         self._log_filter = _RetracingLogFilter()
+        self._saved_detectors: tuple[Any, Any] | None = None
         self._logger: logging.Logger | None = None
         self._observation: TracingObservation | None = None
         self._diagnostics: list[Diagnostic] | None = None
@@ -413,6 +419,7 @@ class TracingProbe:
     # context manager ---------------------------------------------------------------------
     def __enter__(self) -> "TracingProbe":
         self._eager = _functions_run_eagerly()
+        self._ids_at_enter = {k: id(v) for k, v in list(self._namespace.items())}
         for name, value in list(self._namespace.items()):
             if not name.startswith("_") and _is_function(value):
                 self._at_enter.append((name, weakref.ref(value), _tracing_count(value)))
@@ -423,17 +430,40 @@ class TracingProbe:
             self._logger.addFilter(self._log_filter)
         except Exception:
             self._logger = None
+        self._swap_warning_detectors()
         try:
             self._hooked = add_call_listener(self._on_call)
         except Exception:
             self._hooked = False
         return self
 
+    def _swap_warning_detectors(self) -> None:
+        # TensorFlow counts retracing per function across the whole session and warns at most
+        # twice: fresh counters while the probe watches make its warnings the same on every run
+        # of the same cell. The session's counters are put back on exit.
+        try:
+            from tensorflow.python.eager.polymorphic_function import polymorphic_function as pf
+
+            manager = pf._frequent_tracing_detector_manager
+            with manager._lock:
+                self._saved_detectors = (manager, manager._detectors)
+                manager._detectors = weakref.WeakKeyDictionary()
+        except Exception:
+            self._saved_detectors = None
+
+    def _restore_warning_detectors(self) -> None:
+        if self._saved_detectors is not None:
+            manager, detectors = self._saved_detectors
+            with manager._lock:
+                manager._detectors = detectors
+            self._saved_detectors = None
+
     def __exit__(self, *exc: Any) -> None:
         try:
             if self._hooked:
                 remove_call_listener(self._on_call)
         finally:
+            self._restore_warning_detectors()
             if self._logger is not None:
                 self._logger.removeFilter(self._log_filter)
             self._eager = self._eager or _functions_run_eagerly()
@@ -456,6 +486,8 @@ class TracingProbe:
                 return
             first = record.first_seen
             record.first_seen = False
+            if first and before:
+                record.previously_traced = True
             record.calls += 1
             if not self._eager and _functions_run_eagerly():
                 self._eager = True
@@ -489,8 +521,12 @@ class TracingProbe:
             if record is None:
                 continue
             now = _tracing_count(value) or 0
+            existed = id(value) in entered
             _, then = entered.get(id(value), (name, 0))
             record.traces = max(now - (then or 0), 0)
+            record.previously_traced = bool(then)
+            if existed and record.traces == 0:
+                continue        # an older function this run did not touch: not this cell's business
             if then == 0 and record.traces > 0:
                 record.extra_first_traces = 0
             self._order.append(record)
@@ -573,10 +609,40 @@ class TracingProbe:
                 details={"text": message},
             ))
         if self._phase == "cell":
+            out.extend(self._keras_step_diagnostics(reported))
             out.extend(scan_source(getattr(self._context, "cell_source", "") or ""))
             _REPORTED[memo_key] = (reported, eager_reported)
             while len(_REPORTED) > 8:
                 _REPORTED.pop(next(iter(_REPORTED)))
+        return out
+
+
+    def _keras_step_diagnostics(self, reported: set[CodeType]) -> list[Diagnostic]:
+        """train_step/test_step/predict_step of Keras models the cell defined: Keras traces them."""
+        try:
+            import keras
+        except Exception:
+            return []
+        out: list[Diagnostic] = []
+        for name, value in list(self._namespace.items()):
+            if (name.startswith("_") or not isinstance(value, type) or self._ids_at_enter.get(name) == id(value)):
+                continue
+            try:
+                if not issubclass(value, keras.Model):
+                    continue
+            except TypeError:
+                continue
+            for method in ("train_step", "test_step", "predict_step"):
+                fn = value.__dict__.get(method)
+                code = getattr(fn, "__code__", None)
+                if code is None or code in reported or not _is_learner_filename(code.co_filename):
+                    continue
+                record = _Instance(code=code, name=method, qualname=f"{value.__name__}.{method}", is_method=True,
+                                   signature=None, pyfunc=fn)
+                summary = TracedFunction(name=f"{value.__name__}.{method}", qualname=record.qualname,
+                                         line=code.co_firstlineno, traces=0, calls=0)
+                out.extend(_source_diagnostics([record], summary))
+                reported.add(code)
         return out
 
 
@@ -604,7 +670,13 @@ def _summarise(group: list[_Instance]) -> TracedFunction:
         instances=len(group), first_call_traces=1 + first.extra_first_traces if first.traces else 0,
         signatures=tuple(_show_signature(s) for s in traced[:_MAX_SIGNATURES]),
         reasons=tuple(r["reason"] for r in _reasons(group)), errors=tuple(errors[:4]),
+        retraces=_retraces(group),
     )
+
+
+def _retraces(group: list[_Instance]) -> int:
+    # Each tf.function object's first trace (two when it creates variables) is expected.
+    return sum(max(r.traces - r.extra_first_traces - (0 if r.previously_traced else 1), 0) for r in group)
 
 
 def _reasons(group: list[_Instance]) -> list[dict[str, Any]]:
@@ -613,9 +685,8 @@ def _reasons(group: list[_Instance]) -> list[dict[str, Any]]:
     non_method = [r for r in group if not r.is_method]
     if len(non_method) >= _NEW_FUNCTION_THRESHOLD and sum(1 for r in non_method if r.traces) >= _NEW_FUNCTION_THRESHOLD:
         found.append({"reason": "new-function", "instances": len(non_method)})
-    per_instance = group if len(group) > 1 else group
     paths: dict[str, list[tuple]] = {}
-    for record in per_instance:
+    for record in group:
         for call in record.traced_calls:
             for path, leaf in call.items():
                 paths.setdefault(path, []).append(leaf)
@@ -660,7 +731,7 @@ _PYTHON_REASONS = {"python-scalar", "python-object", "python-and-tensor"}
 def _retracing_diagnostic(summary: TracedFunction, group: list[_Instance], severity: str) -> Diagnostic | None:
     reasons = _reasons(group)
     names = {r["reason"] for r in reasons}
-    effective = summary.traces - sum(r.extra_first_traces for r in group)
+    effective = 1 + _retraces(group)
     fn = f"`{summary.name}`"
     line = next((ln for r in group for ln in r.trace_lines[1:] if ln is not None), None) or summary.line
     details: dict[str, Any] = {"traces": summary.traces, "calls": summary.calls, "reasons": reasons}
@@ -673,10 +744,14 @@ def _retracing_diagnostic(summary: TracedFunction, group: list[_Instance], sever
             fix=f"Create the tf.function for {fn} once, outside the loop, and call that same object every time.",
             function=summary.name, line=summary.line, details={**details, "reason": "new-function"},
         )
-    threshold = _PYTHON_RETRACE_THRESHOLD if names & _PYTHON_REASONS else _OTHER_RETRACE_THRESHOLD
+    strong = [r for r in reasons if r["reason"] == "python-and-tensor"
+              or (r["reason"] == "python-scalar" and len(r["values"]) >= _PYTHON_RETRACE_THRESHOLD)
+              or (r["reason"] == "python-object" and r["count"] >= _PYTHON_RETRACE_THRESHOLD)]
+    threshold = _PYTHON_RETRACE_THRESHOLD if strong else _OTHER_RETRACE_THRESHOLD
     if effective < threshold:
         return None
-    main = next((r for r in reasons if r["reason"] in _PYTHON_REASONS), reasons[0] if reasons else None)
+    others = [r for r in reasons if r["reason"] not in _PYTHON_REASONS]
+    main = (strong or others or reasons or [None])[0]
     times = f"{fn} was traced {summary.traces} times in {summary.calls} calls"
     if main is None:
         message = f"{times}; each trace builds a new graph, which is slow."
@@ -932,3 +1007,46 @@ def watch_tracing(namespace: dict[str, Any] | None = None) -> Iterator[TracingPr
     probe = TracingProbe(ProbeContext(namespace=namespace if namespace is not None else {}, source="watch"))
     with probe:
         yield probe
+
+
+# -- explaining a cell error that tracing caused ---------------------------------------------
+
+_ERROR_EXPLANATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("as a Python `bool` is not allowed", "python-control-flow",
+     "A Python `if`/`while` tested a tensor while TensorFlow was building a graph; Keras 3 does not "
+     "convert Layer.call (or train_step) with AutoGraph, so such code only works eagerly.",
+     "Write the condition with tensor ops (tf.where, tf.cond, keras.ops.where or keras.ops.cond), "
+     "or move it into a function decorated with @tf.function, which AutoGraph converts."),
+    ("iterating over `tf.Tensor` is not allowed", "python-control-flow",
+     "A Python `for` loop iterated over a tensor while TensorFlow was building a graph, which only works "
+     "eagerly or in code AutoGraph converts.",
+     "Use tf.range / tf.while_loop or vectorised tensor ops, or decorate the function with @tf.function."),
+    ("object has no attribute 'numpy'", "numpy-in-function",
+     "Your code called .numpy() on a tensor while TensorFlow was building a graph; graph tensors have no "
+     "value yet.",
+     "Keep the computation in TensorFlow ops inside the function, and call .numpy() only on results outside it."),
+    ("singleton tf.Variables", "variable-in-function",
+     "A tf.function created a new variable after its first call, which tf.function does not allow.",
+     "Create the variable once outside the function (or in a layer's build/__init__) and update it inside "
+     "with .assign(...)."),
+)
+
+
+def explain_cell_error(error: Any, diagnostics: Any = ()) -> Diagnostic | None:
+    """A diagnostic for a cell error that graph building caused, or None.
+
+    ``error`` is the cell's :class:`~tfgrade.report.CellError` (anything with ``type``,
+    ``message`` and ``line``); ``diagnostics`` are those already found, so that a finding the
+    probes already made (same kind) is not repeated. Meant for the engine, after the cell ran.
+    """
+    if error is None:
+        return None
+    known = {getattr(d, "kind", None) for d in diagnostics}
+    text = f"{getattr(error, 'type', '')}: {getattr(error, 'message', '')}"
+    for needle, kind, message, fix in _ERROR_EXPLANATIONS:
+        if needle in text:
+            if kind in known:
+                return None
+            return Diagnostic(kind=kind, severity="warning", message=message, fix=fix,
+                              line=getattr(error, "line", None), details={"error": getattr(error, "type", "")})
+    return None
