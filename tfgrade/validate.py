@@ -46,8 +46,11 @@ def grade_source(exercise: Exercise, source: str, settings: Settings | None = No
 
     Setup and cell output is swallowed: this is for validation and tests, not learners.
     """
+    from .data import install_offline_fallback
     from .engine import run_and_grade
     from .execute import run_cell
+
+    install_offline_fallback()   # as `%load_ext tfgrade` does in a notebook
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
