@@ -53,11 +53,22 @@ def grade_source(exercise: Exercise, source: str, settings: Settings | None = No
     install_offline_fallback()   # as `%load_ext tfgrade` does in a notebook
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-        setup = run_cell(exercise.setup_source, namespace, first_line=1, label=f"{exercise.short_id}-setup")
-        if setup.error is not None:
-            raise RuntimeError(f"{exercise.id}: setup.py raised {setup.error.describe()}")
-        return run_and_grade(exercise, source, namespace, settings=settings, first_line=1, echo_output=False)
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            setup = run_cell(exercise.setup_source, namespace, first_line=1, label=f"{exercise.short_id}-setup")
+            if setup.error is not None:
+                raise RuntimeError(f"{exercise.id}: setup.py raised {setup.error.describe()}")
+            return run_and_grade(exercise, source, namespace, settings=settings, first_line=1, echo_output=False)
+    finally:
+        _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    """A graded cell may switch TensorFlow to eager mode for the whole process; the next
+    grading must start as a fresh kernel would."""
+    import tensorflow as tf
+
+    tf.config.run_functions_eagerly(False)
 
 
 def validate_exercise(

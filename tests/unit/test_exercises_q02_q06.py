@@ -3,18 +3,15 @@ loses the very check that targets its mistake (so weakening a check makes this t
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
 import tfgrade
-from tfgrade.execute import run_cell
 from tfgrade.spec import load_exercise
 
-EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+from ..exercise_harness import EXERCISES, grade_variant, lost_checks
+
 
 # exercise folder -> {mutant name -> the check id that must not pass for it}
 TARGETS: dict[str, dict[str, str]] = {
@@ -109,22 +106,10 @@ def _variants() -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=None)
 def _grade(folder: str, variant: str) -> tfgrade.Report:
-    exercise = load_exercise(EXERCISES / folder)
-    if variant == "solution":
-        source = exercise.solution_source
-    elif variant.startswith("mutant:"):
-        source = next(m.source for m in exercise.mutants if m.name == variant[len("mutant:"):])
-    else:
-        source = _variants()[folder][variant]
-    namespace = {"__name__": "__main__"}
-    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-        setup = run_cell(exercise.setup_source, namespace, first_line=1)
-        assert setup.error is None, setup.error
-        return tfgrade.run_and_check(exercise, source, namespace, include_hidden=True)
+    return grade_variant(folder, variant, _variants())
 
 
-def _lost(report: tfgrade.Report) -> dict[str, str]:
-    return {c.id: f"{c.status}: {c.message}" for c in report.checks if c.status != "pass"}
+_lost = lost_checks
 
 
 @pytest.mark.parametrize("folder", sorted(TARGETS))

@@ -3,18 +3,15 @@ every mutant loses the very check that targets its mistake (so weakening a check
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
 import tfgrade
-from tfgrade.execute import run_cell
 from tfgrade.spec import load_exercise
 
-EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+from ..exercise_harness import EXERCISES, grade_variant, lost_checks
+
 
 # About 30 gradings of a few seconds each; learner cells (mutants) may warn, as Keras does in a notebook.
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
@@ -113,27 +110,10 @@ def _variants() -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=None)
 def _grade(folder: str, variant: str) -> tfgrade.Report:
-    import tensorflow as tf
-
-    exercise = load_exercise(EXERCISES / folder)
-    if variant == "solution":
-        source = exercise.solution_source
-    elif variant.startswith("mutant:"):
-        source = next(m.source for m in exercise.mutants if m.name == variant[len("mutant:"):])
-    else:
-        source = _variants()[folder][variant]
-    namespace = {"__name__": "__main__"}
-    try:
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            setup = run_cell(exercise.setup_source, namespace, first_line=1)
-            assert setup.error is None, setup.error
-            return tfgrade.run_and_check(exercise, source, namespace, include_hidden=True)
-    finally:
-        tf.config.run_functions_eagerly(False)   # a mutant may leave the whole process eager
+    return grade_variant(folder, variant, _variants())
 
 
-def _lost(report: tfgrade.Report) -> dict[str, str]:
-    return {c.id: f"{c.status}: {c.message}" for c in report.checks if c.status != "pass"}
+_lost = lost_checks
 
 
 @pytest.mark.parametrize("folder", sorted(TARGETS))
