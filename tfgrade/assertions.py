@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_numpy", "assert_tensors_close", "assert_shape", "assert_dtype"]
+__all__ = ["to_numpy", "describe_value", "assert_tensors_close", "assert_shape", "assert_dtype"]
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -20,6 +20,20 @@ def to_numpy(value: Any) -> np.ndarray:
     if hasattr(value, "value") and hasattr(value.value, "numpy"):   # Keras 3 Variable
         return np.asarray(value.value.numpy())
     return np.asarray(value)
+
+
+def describe_value(value: Any) -> str:
+    """How to name what the learner gave, in a sentence: 'a list', 'still the starter's `...`'."""
+    if value is Ellipsis:
+        return "still the placeholder `...` from the starter code"
+    if value is None:
+        return "None"
+    import tensorflow as tf
+
+    if tf.is_tensor(value) and not isinstance(value, (tf.SparseTensor, tf.RaggedTensor, tf.Variable)):
+        return "an ordinary dense tf.Tensor"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _describe(array: np.ndarray) -> str:

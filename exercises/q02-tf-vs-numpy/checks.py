@@ -4,19 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close, to_numpy
+from tfgrade.assertions import assert_tensors_close, describe_value, to_numpy
 
-
-def _what(value):
-    """How to name what the learner gave, in a sentence: 'a list', 'still the starter's `...`'."""
-    if value is Ellipsis:
-        return "still the placeholder `...` from the starter code"
-    if value is None:
-        return "None"
-    if tf.is_tensor(value) and not isinstance(value, (tf.SparseTensor, tf.RaggedTensor, tf.Variable)):
-        return "an ordinary dense tf.Tensor"
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _random_update(rng, shape, count):
@@ -130,7 +119,7 @@ def check_transpose_is_tensor(learner, rng):
             "memory; return a tf.Tensor instead."
         )
     assert not isinstance(result, tf.Variable), "`transpose_copy` returned a tf.Variable; a plain tf.Tensor is asked for."
-    assert isinstance(result, tf.Tensor), f"`transpose_copy` returned {_what(result)}; expected a tf.Tensor."
+    assert isinstance(result, tf.Tensor), f"`transpose_copy` returned {describe_value(result)}; expected a tf.Tensor."
 
 
 @pytest.mark.points(1)
@@ -189,7 +178,7 @@ def _describe(value):
 def check_reductions(learner):
     """`reductions` holds TensorFlow's reduction functions for np.sum, np.mean and np.max"""
     reductions = learner["reductions"]
-    assert isinstance(reductions, dict), f"`reductions` should be a dict, but it is {_what(reductions)}."
+    assert isinstance(reductions, dict), f"`reductions` should be a dict, but it is {describe_value(reductions)}."
     missing = [k for k in _EXPECTED if k not in reductions]
     assert not missing, f"`reductions` has no entry for {missing}; it needs the keys 'sum', 'mean' and 'max'."
     for key, (numpy_name, expected) in _EXPECTED.items():
@@ -197,7 +186,7 @@ def check_reductions(learner):
         if got is expected:
             continue
         if got is Ellipsis:
-            raise AssertionError(f"reductions[{key!r}] is {_what(got)}: put the TensorFlow function there.")
+            raise AssertionError(f"reductions[{key!r}] is {describe_value(got)}: put the TensorFlow function there.")
         if isinstance(got, str):
             raise AssertionError(f"reductions[{key!r}] is the string {got!r}; put the function object itself (no quotes).")
         if tf.is_tensor(got) or isinstance(got, (np.ndarray, np.generic, int, float)):

@@ -4,26 +4,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import to_numpy
+from tfgrade.assertions import describe_value, to_numpy
 
-
-def _what(value):
-    """How to name what the learner gave, in a sentence: 'a list', 'still the starter's `...`'."""
-    if value is Ellipsis:
-        return "still the placeholder `...` from the starter code"
-    if value is None:
-        return "None"
-    if tf.is_tensor(value) and not isinstance(value, (tf.SparseTensor, tf.RaggedTensor, tf.Variable)):
-        return "an ordinary dense tf.Tensor"
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 _RANGE = np.arange(10)
 
 
 def _tensor_0_to_9(name, value):
     assert tf.is_tensor(value) and not isinstance(value, tf.Variable), (
-        f"`{name}` should be a tf.Tensor, but it is {_what(value)}."
+        f"`{name}` should be a tf.Tensor, but it is {describe_value(value)}."
     )
     got = to_numpy(value)
     assert got.shape == (10,), f"`{name}` should have shape (10,), but it has shape {got.shape}."
@@ -115,7 +104,7 @@ def check_add_error(learner):
         )
     if isinstance(error, str):
         raise AssertionError("`add_error` is a string. Store the exception object itself (`add_error = e`), not its message.")
-    assert isinstance(error, BaseException), f"`add_error` should be the caught exception, but it is {_what(error)}."
+    assert isinstance(error, BaseException), f"`add_error` should be the caught exception, but it is {describe_value(error)}."
     assert isinstance(error, tf.errors.InvalidArgumentError), (
         f"`add_error` is a {type(error).__name__}; adding an int32 tensor to an int64 tensor raises a different error. "
         "Did the `try` contain exactly `a + b`?"
@@ -136,7 +125,7 @@ def check_add_error(learner):
 def check_a_plus_b(learner):
     """`a_plus_b` is a + b after a cast: 0, 2, ..., 18 as integers"""
     total = learner["a_plus_b"]
-    assert tf.is_tensor(total), f"`a_plus_b` should be a tf.Tensor, but it is {_what(total)}."
+    assert tf.is_tensor(total), f"`a_plus_b` should be a tf.Tensor, but it is {describe_value(total)}."
     got = to_numpy(total)
     assert got.shape == (10,), f"`a_plus_b` should have shape (10,), but it has shape {got.shape}."
     assert np.allclose(got, 2 * _RANGE), f"`a_plus_b` should hold 0, 2, ..., 18, but it holds {got.tolist()}."

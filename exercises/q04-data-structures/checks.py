@@ -4,19 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close, to_numpy
+from tfgrade.assertions import assert_tensors_close, describe_value, to_numpy
 
-
-def _what(value):
-    """How to name what the learner gave, in a sentence: 'a list', 'still the starter's `...`'."""
-    if value is Ellipsis:
-        return "still the placeholder `...` from the starter code"
-    if value is None:
-        return "None"
-    if tf.is_tensor(value) and not isinstance(value, (tf.SparseTensor, tf.RaggedTensor, tf.Variable)):
-        return "an ordinary dense tf.Tensor"
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 SPARSE_DENSE = np.array([[0, 1, 0, 0], [2, 0, 0, 0], [0, 0, 0, 3]], dtype=np.float32)
 RAGGED_ROWS = [[1, 2, 3], [4], [], [5, 6]]
@@ -27,15 +16,15 @@ COMMON_DENSE = np.array([[1, 2, 5], [4, 8, 0]], dtype=np.int32)
 
 def _dense_tensor(name, value):
     assert not isinstance(value, (tf.SparseTensor, tf.RaggedTensor)), (
-        f"`{name}` is still {_what(value)}; convert it to an ordinary dense tf.Tensor."
+        f"`{name}` is still {describe_value(value)}; convert it to an ordinary dense tf.Tensor."
     )
-    assert tf.is_tensor(value), f"`{name}` should be a dense tf.Tensor, but it is {_what(value)}."
+    assert tf.is_tensor(value), f"`{name}` should be a dense tf.Tensor, but it is {describe_value(value)}."
 
 
 def _sparse_or_fail(name, value):
     if tf.is_tensor(value) and not isinstance(value, tf.SparseTensor):
         raise AssertionError(f"`{name}` is an ordinary dense tensor; a tf.SparseTensor stores only the non-zero entries.")
-    assert isinstance(value, tf.SparseTensor), f"`{name}` should be a tf.SparseTensor, but it is {_what(value)}."
+    assert isinstance(value, tf.SparseTensor), f"`{name}` should be a tf.SparseTensor, but it is {describe_value(value)}."
 
 
 @pytest.mark.points(2)
@@ -90,10 +79,10 @@ def check_ragged(learner):
     ragged = learner["ragged"]
     if tf.is_tensor(ragged) and not isinstance(ragged, tf.RaggedTensor):
         raise AssertionError(
-            f"`ragged` is {_what(ragged)} of shape {tuple(ragged.shape)}: every row has the same length. "
+            f"`ragged` is {describe_value(ragged)} of shape {tuple(ragged.shape)}: every row has the same length. "
             "A tf.RaggedTensor lets each row keep its own length, without padding."
         )
-    assert isinstance(ragged, tf.RaggedTensor), f"`ragged` should be a tf.RaggedTensor, but it is {_what(ragged)}."
+    assert isinstance(ragged, tf.RaggedTensor), f"`ragged` should be a tf.RaggedTensor, but it is {describe_value(ragged)}."
     assert ragged.dtype == tf.int32, f"`ragged` holds {ragged.dtype.name} values; expected int32."
     lengths = to_numpy(ragged.row_lengths()).tolist() if ragged.ragged_rank == 1 else None
     assert lengths == [3, 1, 0, 2], (
@@ -129,7 +118,7 @@ def check_ragged_round_trip(learner):
 def check_words(learner):
     """`words` is a string tensor holding "café", "tensor", "flow\""""
     words = learner["words"]
-    assert tf.is_tensor(words), f"`words` should be a tf.Tensor, but it is {_what(words)}."
+    assert tf.is_tensor(words), f"`words` should be a tf.Tensor, but it is {describe_value(words)}."
     assert words.dtype == tf.string, f"`words` has dtype {words.dtype.name}; expected tf.string."
     got = [w.decode("utf-8") for w in to_numpy(words).reshape(-1).tolist()]
     assert tuple(words.shape) == (3,) and got == WORDS, f"`words` holds {got} with shape {tuple(words.shape)}; expected {WORDS}, shape (3,)."
@@ -145,7 +134,7 @@ def check_words(learner):
 def check_word_lengths(learner):
     """`word_lengths` counts characters: [4, 6, 4]"""
     lengths = learner["word_lengths"]
-    assert tf.is_tensor(lengths), f"`word_lengths` should be a tf.Tensor, but it is {_what(lengths)}."
+    assert tf.is_tensor(lengths), f"`word_lengths` should be a tf.Tensor, but it is {describe_value(lengths)}."
     got = to_numpy(lengths).tolist()
     if got == [5, 6, 4]:
         raise AssertionError(
@@ -156,7 +145,7 @@ def check_word_lengths(learner):
 
 def _check_array(array, n):
     assert isinstance(array, tf.TensorArray), (
-        f"`squares_array({n})` returned {_what(array)}; return the tf.TensorArray itself (not its stacked values)."
+        f"`squares_array({n})` returned {describe_value(array)}; return the tf.TensorArray itself (not its stacked values)."
     )
     assert array.dtype == tf.float32, f"The TensorArray holds {array.dtype.name}; expected float32."
 

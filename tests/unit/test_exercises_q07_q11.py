@@ -8,9 +8,15 @@ from functools import lru_cache
 import pytest
 
 import tfgrade
-from tfgrade.spec import load_exercise
 
-from ..exercise_harness import EXERCISES, grade_variant, lost_checks
+from ..exercise_harness import (
+    EXERCISES,
+    assert_full_marks,
+    assert_loses_target,
+    assert_mutants_listed,
+    grade_variant,
+    lost_checks,
+)
 
 
 # About 30 gradings of a few seconds each; learner cells (mutants) may warn, as Keras does in a notebook.
@@ -118,17 +124,12 @@ _lost = lost_checks
 
 @pytest.mark.parametrize("folder", sorted(TARGETS))
 def test_reference_gets_full_marks(folder):
-    report = _grade(folder, "solution")
-    assert report.cell_error is None, report.cell_error
-    assert report.checks and report.score == report.max_score, _lost(report)
+    assert_full_marks(_grade(folder, "solution"), needs_checks=True)
 
 
 @pytest.mark.parametrize("folder", sorted(TARGETS))
 def test_every_mutant_is_listed(folder):
-    exercise = load_exercise(EXERCISES / folder)
-    names = {m.name for m in exercise.mutants}
-    assert len(names) >= 5
-    assert names == set(TARGETS[folder]), "keep TARGETS in step with the mutants folder"
+    assert_mutants_listed(folder, TARGETS[folder])
 
 
 @pytest.mark.parametrize(
@@ -137,23 +138,14 @@ def test_every_mutant_is_listed(folder):
 )
 def test_mutant_loses_its_targeted_check(folder, mutant, target):
     report = _grade(folder, f"mutant:{mutant}")
-    statuses = {c.id: c.status for c in report.checks}
-    assert target in statuses, f"no check named {target!r}; checks are {sorted(statuses)}"
-    assert report.score < report.max_score
-    assert statuses[target] != "pass", f"{mutant} passed {target}; lost only {_lost(report)}"
-    wording = WORDING.get((folder, mutant, target))
-    if wording is not None:
-        message = next(c.message for c in report.checks if c.id == target)
-        assert wording in message, message
+    assert_loses_target(report, mutant, target, WORDING.get((folder, mutant, target)))
 
 
 @pytest.mark.parametrize(
     "folder,variant", [(f, v) for f, variants in sorted(_variants().items()) for v in sorted(variants)]
 )
 def test_accepted_variants_get_full_marks(folder, variant):
-    report = _grade(folder, variant)
-    assert report.cell_error is None, report.cell_error
-    assert report.score == report.max_score, _lost(report)
+    assert_full_marks(_grade(folder, variant))
 
 
 def test_q11_reports_the_eager_to_graph_ratio_as_advice():
