@@ -199,6 +199,7 @@ def grade(
     cell_time = cell.duration if cell else 0.0
     return Report(
         exercise=exercise.id,
+        exercise_version=exercise.version,
         title=exercise.title,
         short_id=exercise.short_id,
         score=round(sum(r.points for r in results), 4),

@@ -94,6 +94,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     hints_shown: dict[str, int] = field(default_factory=dict)
+    exercise_version: str = ""    # spec.exercise_version: which checks produced this grade
     schema: str = SCHEMA
 
     @property

@@ -5,6 +5,7 @@ The folder format is documented for instructors in ``exercises/README.md``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,13 +15,13 @@ from typing import Any, Mapping
 
 from .errors import SpecError
 
-__all__ = ["Exercise", "Mutant", "load_exercise", "MUTANT_NOTE_PREFIX"]
+__all__ = ["Exercise", "Mutant", "load_exercise", "exercise_version", "MUTANT_NOTE_PREFIX"]
 
 MUTANT_NOTE_PREFIX = "# mistake:"
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KNOWN_KEYS = {
     "id", "short_id", "title", "order", "points_note", "time_limit", "seed", "seed_cell",
-    "budget", "requires", "summary", "hints",
+    "budget", "requires", "summary", "hints", "points",
 }
 
 
@@ -53,6 +54,7 @@ class Exercise:
     requires: tuple[str, ...] = ()
     budget: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     general_hints: tuple[str, ...] = ()
+    declared_points: float | None = None   # `points` in exercise.toml: the total the checks must add up to
 
     # Files beside exercise.toml. Only exercise.toml, solution.py and checks.py are required.
     @property
@@ -88,8 +90,36 @@ class Exercise:
             return ()
         return tuple(_load_mutant(p) for p in sorted(folder.glob("*.py")))
 
+    @property
+    def version(self) -> str:
+        """Content hash of what decides a grade (spec, setup and checks, hidden ones included).
+
+        Recorded in every Report, so a grade can be traced to the exact checks that produced it,
+        and batch grading can tell when a stored result was made by other checks.
+        """
+        return exercise_version(self.folder)
+
+    @property
+    def max_points(self) -> float | None:
+        """The exercise's declared total (``points`` in exercise.toml), if it declares one."""
+        return self.declared_points
+
     def matches(self, name: str) -> bool:
         return name in (self.id, self.short_id)
+
+
+# Files whose content decides a grade; helper modules beside the checks (``*.py`` other than
+# the learner-facing ones) count too, since checks import them.
+_LEARNER_FILES = {"solution.py", "starter.py"}
+
+
+def exercise_version(folder: Path) -> str:
+    """``sha256:<first 16 hex digits>`` over exercise.toml, setup.py and the check modules."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).glob("*")):
+        if path.name == "exercise.toml" or (path.suffix == ".py" and path.name not in _LEARNER_FILES):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 def _read_optional(path: Path) -> str:
@@ -145,6 +175,9 @@ def load_exercise(folder: Path) -> Exercise:
         isinstance(x, str) for x in [*requires, *hints]
     ):
         raise SpecError(toml_path, "`requires` and `hints` must be lists of strings, e.g. requires = [\"Model\"]")
+    points = data.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0):
+        raise SpecError(toml_path, f"`points` must be a positive number (the exercise's total), not {points!r}")
     return Exercise(
         id=data["id"],
         short_id=data["short_id"],
@@ -158,4 +191,5 @@ def load_exercise(folder: Path) -> Exercise:
         requires=tuple(requires),
         budget=MappingProxyType(dict(budget)),
         general_hints=tuple(hints),
+        declared_points=None if points is None else float(points),
     )
