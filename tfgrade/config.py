@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from .probes import PROBE_MODULES
+
 __all__ = ["Settings", "ALL_PROBES", "load_settings"]
 
-ALL_PROBES = ("output", "tracing", "devices", "optimizers")   # names a user may ask for
+ALL_PROBES = tuple(PROBE_MODULES)   # names a user may ask for: the registered probes
 PROJECT_FILE = "tfgrade.toml"
 
 
@@ -30,8 +32,6 @@ class Settings:
     extra_exercise_dirs: tuple[str, ...] = field(default_factory=tuple)
 
     def probe_names(self) -> tuple[str, ...]:
-        from .probes import PROBE_MODULES
-
         wanted = ALL_PROBES if self.probes is None else self.probes
         return tuple(p for p in wanted if p in PROBE_MODULES)
 

@@ -173,7 +173,7 @@ def grade(
     )
     plugin = TfgradePlugin(context)
     checks_began = time.perf_counter()
-    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False)
+    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False, earlier=observations)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with ProbeSession(settings.probe_names(), probe_context) as session:
@@ -234,14 +234,15 @@ def observe_cell(
     settings = settings or load_settings()
     if exercise.seed_cell:
         seed_everything(exercise.seed if settings.seed is None else settings.seed)
-    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source,
+                           first_line=first_line)
     with ProbeSession(settings.probe_names(), context) as session:
         outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
     observations = session.observations(cell=outcome)
     if outcome.error is not None and "tracing" in settings.probe_names():
         # Errors that come from graph building (an `if` on a tensor, .numpy() in a graph, ...)
         # get an explanation in the learner's terms.
-        from .probes.tracing import explain_cell_error
+        from .diagnose.cell_errors import explain_cell_error
 
         extra = explain_cell_error(outcome.error, observations.diagnostics)
         if extra is not None:

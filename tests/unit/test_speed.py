@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+import tensorflow as tf  # noqa: E402 - a required dependency: fail loudly if broken
+import keras  # noqa: E402
 
 from tfgrade.speed import SpeedResult, measure_graph_speedup  # noqa: E402
 
