@@ -12,9 +12,9 @@ From Python: ``tfgrade.check("ex12", namespace)`` grades what ``namespace`` defi
 returns a :class:`Report`; ``tfgrade.run_and_check("ex12", source)`` runs a cell first.
 """
 
-from __future__ import annotations
-
-from typing import Any, MutableMapping
+# No `from __future__ import annotations` and private aliases only: every public name of this
+# module is in __all__ (tests/unit/test_public_api.py derives the public names from vars()).
+from typing import Any as _Any, MutableMapping as _MutableMapping
 
 from .catalog import get_exercise, list_exercises
 from .errors import CheckTimeout, NotebookError, SpecError, TfgradeError, UnknownExerciseError
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-def check(exercise: str | Exercise, namespace: MutableMapping[str, Any], **settings: Any) -> Report:
+def check(exercise: str | Exercise, namespace: _MutableMapping[str, _Any], **settings: _Any) -> Report:
     """Grade what ``namespace`` already defines (no cell is run, so no cell observations)."""
     from .config import load_settings
     from .engine import grade
@@ -54,7 +54,7 @@ def check(exercise: str | Exercise, namespace: MutableMapping[str, Any], **setti
 
 
 def run_and_check(
-    exercise: str | Exercise, source: str, namespace: MutableMapping[str, Any] | None = None, **settings: Any
+    exercise: str | Exercise, source: str, namespace: _MutableMapping[str, _Any] | None = None, **settings: _Any
 ) -> Report:
     """Run ``source`` as the exercise's cell (under probes) in ``namespace``, then grade it."""
     from .config import load_settings
@@ -65,14 +65,14 @@ def run_and_check(
     return run_and_grade(spec, source, namespace, settings=load_settings(**settings), first_line=1)
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: _Any) -> None:
     """``%load_ext tfgrade``: registers ``%%tfcheck``; importing the magic only now keeps import light."""
     from .magic import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: _Any) -> None:
     from .magic import unload_ipython_extension as unload
 
     unload(ipython)
