@@ -68,11 +68,17 @@ class ProbeSession:
         self._context = context
 
     def __enter__(self) -> "ProbeSession":
-        # An interrupt while probes are being entered would leave the entered ones in place.
-        with interrupts_deferred(), ExitStack() as stack:
-            for probe in self._probes:
-                stack.enter_context(probe)
-            self._stack = stack.pop_all()
+        # An interrupt while probes are being entered is held back until all are in, and then
+        # unwinds them: never some probes left in place with nobody to exit them.
+        stack = ExitStack()
+        try:
+            with interrupts_deferred():
+                for probe in self._probes:
+                    stack.enter_context(probe)
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
         return self
 
     def __exit__(self, *exc_info: Any) -> bool:

@@ -124,8 +124,12 @@ class FdCapture:
         self._lock = threading.Lock()
 
     def start(self) -> bool:
-        with interrupts_deferred():
-            return self._start()
+        try:
+            with interrupts_deferred():     # an interrupt held back here is raised inside the try
+                return self._start()
+        except BaseException:
+            self._stop_now()
+            raise
 
     def _start(self) -> bool:
         saved = read = write = None

@@ -96,12 +96,12 @@ class OutputProbe:
         self._patches = Patches()
 
     def __enter__(self) -> "OutputProbe":
-        with interrupts_deferred():
-            try:
+        try:
+            with interrupts_deferred():     # an interrupt held back here is raised inside the try
                 self._start()
-            except BaseException:
-                self._patches.restore()
-                raise
+        except BaseException:
+            self._patches.restore()
+            raise
         return self
 
     def _start(self) -> None:
