@@ -13,7 +13,6 @@ Usage::
 from __future__ import annotations
 
 import html
-import os
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -159,8 +158,10 @@ _loaded: dict[int, TfcheckMagics] = {}
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    # TensorFlow's C++ start-up notices go to stderr unless this is set before TF loads.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .startup import quiet_tensorflow_start_up
+
+    # TensorFlow's C++ start-up lines would land in the learner's cells (fd 2): held back.
+    quiet_tensorflow_start_up()
     if id(ipython) in _loaded:      # loading twice is harmless: keep the first registration
         return
     from .data import install_offline_fallback

@@ -158,6 +158,7 @@ class DevicesProbe:
         self._facts: dict[str, Any] = {}
         self._peak: int | None = None
         self._placements: tuple[Placement, ...] = ()
+        self._tensorflow_said: list[str] = []
 
     def __enter__(self) -> "DevicesProbe":
         from ..environment import device_facts
@@ -165,6 +166,9 @@ class DevicesProbe:
         self._facts = device_facts()
         if self._phase != "cell":
             return self
+        from ..startup import take_messages
+
+        self._tensorflow_said = take_messages()   # real lines TF wrote while tfgrade held fd 2
         self._before = {k: id(v) for k, v in list(self._namespace.items())}
         if self._facts["gpus"]:
             try:
@@ -275,11 +279,17 @@ class DevicesProbe:
     def diagnostics(self) -> list[Diagnostic]:
         if self._phase != "cell":
             return []
+        out: list[Diagnostic] = []
+        if self._tensorflow_said:
+            out.append(Diagnostic(
+                kind="tensorflow-warning", severity="info",
+                message=f"TensorFlow reported while starting up: {self._tensorflow_said[0].strip()}",
+                details={"text": "\n".join(self._tensorflow_said)},
+            ))
         obs = self.observation()
         if not obs.gpus:
-            return []    # CPU-only: said plainly in the environment, no diagnostic
+            return out   # CPU-only: said plainly in the environment, no diagnostic
         gpu = obs.gpu_names[0] if obs.gpu_names and obs.gpu_names[0] else obs.gpus[0]
-        out: list[Diagnostic] = []
         memory = f" and used at most {_megabytes(obs.peak_gpu_memory)} of its memory" \
             if obs.peak_gpu_memory is not None else ""
         if obs.ran_on_gpu:
