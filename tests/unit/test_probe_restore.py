@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-import keras  # noqa: E402 - required dependencies: fail loudly if broken
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf  # noqa: E402 - required dependencies: fail loudly if broken
 import tqdm.std  # noqa: E402
 from keras.src.utils.progbar import Progbar  # noqa: E402
 from tensorflow.python.eager.polymorphic_function import polymorphic_function as pf  # noqa: E402

@@ -216,7 +216,8 @@ class ProgbarWatch:
                 self._sink.append(TqdmSnapshot(
                     bar=1_000_000 + number, event="progbar", desc="", n=int(current),
                     total=float(target) if target is not None else None, postfix=shown,
-                    postfix_text=", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()),
+                    postfix_text=", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                           for k, v in shown.items()),
                     meter="", at=time.perf_counter() - self._started,
                     displayed=getattr(bar, "verbose", 1) != 0,
                 ))
