@@ -175,6 +175,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     from .data import uninstall_offline_fallback
+    from .startup import remove_tensorflow_import_hook
+
+    remove_tensorflow_import_hook()
 
     if _loaded.pop(id(ipython), None) is not None:
         uninstall_offline_fallback()
