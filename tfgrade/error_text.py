@@ -22,16 +22,26 @@ __all__ = ["safe_text", "exception_message", "explain_tf_error", "clean_text", "
 
 
 def safe_text(value: BaseException) -> str:
-    """``str(exc)``, or its ``repr``, or a plain description: this never raises."""
-    for render in (str, repr):
-        try:
-            text = render(value)
-        except BaseException:    # a learner's __str__ may raise anything  # noqa: BLE001
-            continue
+    """``str(exc)``; if that fails or is empty, its arguments or its ``repr``: this never raises."""
+    str_failed = False
+    try:
+        text = str(value)
         if isinstance(text, str) and text:
             return text
-    name = _type_name(value)
-    return f"{name} (its message could not be shown: turning it into text failed)"
+    except BaseException:    # a learner's __str__ may raise anything  # noqa: BLE001
+        str_failed = True
+    try:
+        args = [a for a in getattr(value, "args", ()) if isinstance(a, str)]
+    except BaseException:  # noqa: BLE001
+        args = []
+    if args and _unwrap_keras(" ".join(args)).strip():
+        return " ".join(args)
+    if not str_failed:
+        try:
+            return repr(value)
+        except BaseException:  # noqa: BLE001
+            pass
+    return f"{_type_name(value)} (its message could not be shown: turning it into text failed)"
 
 
 def _type_name(value: object) -> str:
@@ -50,8 +60,22 @@ _OP_SUFFIX = re.compile(r"\s*\[Op:[\w.]+\](?: name: \S*)?\s*$")
 _NODE_MARK = re.compile(r"\s*\[\[\{\{node [^}]*\}\}\]\]")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_KERAS_WRAPPER = re.compile(r"Exception encountered when calling [^\n]*\n\n(?P<inner>.*?)\n\nArguments received by .*",
+                            re.DOTALL)
+
+
+def _unwrap_keras(text: str) -> str:
+    """Keras re-raises errors from ``call`` with its own header and the call's arguments around
+    the learner's message: keep only the message."""
+    text = _ANSI.sub("", text)
+    match = _KERAS_WRAPPER.search(text)
+    return match.group("inner").strip() if match else text
+
+
 def clean_text(text: str) -> str:
     """Drop traceback frames and headers; shorten absolute paths to their file name."""
+    text = _unwrap_keras(text)
     lines = [line for line in text.splitlines() if not _FRAME_LINE.match(line) and not _TRACEBACK_HEADER.match(line)]
     cleaned = "\n".join(lines).strip("\n")
     cleaned = _FUNCTION_NODE.sub("", cleaned)

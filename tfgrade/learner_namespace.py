@@ -72,9 +72,10 @@ class LearnerNamespace:
         earlier = name in self._namespace        # defined, but by another cell or an earlier run
         if cell is not None and cell.error is not None:
             stale = " (an earlier definition is not graded)" if earlier else ""
+            line = f" on line {cell.error.line}" if cell.error.line else ""
             return NotReached(
-                f"Not checked: `{name}` is not defined by this cell: it stopped with {cell.error.describe()} "
-                f"before `{name}` was defined{stale}."
+                f"Not checked: `{name}` is not defined by this cell: it stopped with {cell.error.type}{line} "
+                f"before defining it{stale}."
             )
         if earlier:
             return MissingLearnerName(

@@ -29,7 +29,7 @@ from _pytest.outcomes import Exit
 
 from .check_results import (KERNEL_STUCK, STOPPED, assertion_message, error_message, not_run_after,
                             one_message_per_cause, timeout_message)
-from .error_text import safe_text
+from .error_text import exception_message, safe_text
 from .errors import CheckTimeout
 from .learner_namespace import LearnerNamespace, MissingLearnerName, NotReached
 from .observations import Observations
@@ -284,7 +284,8 @@ class TfgradePlugin:
             return CheckResult(status="skip", points=0.0, message=safe_text(getattr(exc, "msg", None) or exc), **common)
         if isinstance(exc, CheckTimeout):
             return self._timeout_result(item, record.get("limit"), exc.elapsed)
-        self._causes[check_id(item.name)] = (type(exc).__name__, safe_text(exc))
+        cause = exc.original if isinstance(exc, LearnerAbort) else exc
+        self._causes[check_id(item.name)] = (type(cause).__name__, exception_message(cause))
         if isinstance(exc, AssertionError):
             message = assertion_message(exc, hidden, plain=isinstance(exc, MissingLearnerName))
             return CheckResult(status="fail", points=0.0, message=message, **common)
