@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, MutableMapping
 
 from .check_results import STOPPED
 from .config import Settings, load_settings
-from .error_text import missing_setup_name, setup_names
+from .error_text import clean_text, missing_setup_name, setup_names
 from .observations import CellOutcome, Observations
 from .probes import ProbeContext, ProbeSession
 from .pytest_plugin import GradingContext, TfgradePlugin
@@ -163,7 +163,7 @@ def _run_checks(exercise: Exercise, context: GradingContext, include_hidden: boo
 def _collection_error_checks(plugin: TfgradePlugin) -> list[CheckResult]:
     if not plugin.collection_errors:
         return []
-    detail = plugin.collection_errors[0].strip().splitlines()[-1]
+    detail = clean_text(plugin.collection_errors[0].strip().splitlines()[-1])
     return [CheckResult(
         id="checks-module", title="The exercise's checks could be loaded", status="error",
         points=0.0, max_points=0.0, error_type="CollectionError",

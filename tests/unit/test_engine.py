@@ -278,7 +278,7 @@ def test_needs_skips_when_the_cell_crashed_before_defining_it(tmp_path):
     exercise = load_exercise(write_exercise(tmp_path, "exn-needs", checks=NEEDS_CHECKS))
     source = "x = 1\nraise ValueError('too early')\nmodel = 1\n"
     report = run_and_grade(exercise, source, {}, settings=NO_PROBES, first_line=2, echo_output=False)
-    assert report.cell_error is not None and report.cell_error.line == 3
+    assert (report.cell_error.type, report.cell_error.line) == ("ValueError", 3)
     for check in report.checks:
         assert check.status == "skip", check
         assert "ValueError" in check.message and "line 3" in check.message and "`model`" in check.message
@@ -841,3 +841,15 @@ def test_the_exercise_level_limit_follows_the_time_scale(tmp_path):
     [check] = report.checks
     assert check.timed_out and "past its limit of 0.4 s" in check.message
     assert "your code was at line 3: `while True:`" in check.message or "line 4: `pass`" in check.message
+
+
+def test_a_raw_tensorflow_error_in_learner_code_reads_as_one_line_and_a_fix(tmp_path):
+    checks = "def check_multiplies(learner):\n    learner['project']()\n"
+    exercise = load_exercise(write_exercise(tmp_path, "exx-tf", checks=checks))
+    source = "import tensorflow as tf\ndef project():\n    return tf.matmul(tf.ones([2, 3]), tf.ones([4, 5]))\n"
+    report = run_and_grade(exercise, source, {}, settings=NO_PROBES, first_line=2, echo_output=False)
+    [check] = report.checks
+    assert check.message == (
+        "Your code raised InvalidArgumentError at line 4 (in `project`) while this check ran: tf.matmul got shapes "
+        "[2,3] and [4,5]: the last dimension of the first (3) must equal the first dimension of the second (4). "
+        "To fix it: check the order of the operands, or transpose one of them (`transpose_b=True`).")

@@ -134,7 +134,7 @@ def test_defined_lists_new_and_rebound_names_only():
 
 def test_defined_includes_what_was_bound_before_an_error():
     outcome = run_cell("model = object()\nraise RuntimeError('late')\n", _ns())
-    assert "model" in outcome.defined and outcome.error is not None
+    assert outcome.defined == ("model",) and outcome.error.type == "RuntimeError"
 
 
 def test_shell_transform_is_applied():
