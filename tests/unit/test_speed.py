@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+import tensorflow as tf
+import keras
 
 from tfgrade.speed import SpeedResult, measure_graph_speedup  # noqa: E402
 
