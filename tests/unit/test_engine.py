@@ -853,3 +853,30 @@ def test_a_raw_tensorflow_error_in_learner_code_reads_as_one_line_and_a_fix(tmp_
         "Your code raised InvalidArgumentError at line 4 (in `project`) while this check ran: tf.matmul got shapes "
         "[2,3] and [4,5]: the last dimension of the first (3) must equal the first dimension of the second (4). "
         "To fix it: check the order of the operands, or transpose one of them (`transpose_b=True`).")
+
+
+def test_a_stop_while_the_checks_load_still_counts_every_check_as_lost(tmp_path):
+    """Stop pressed while the checks module is still importing: the checks are collected again
+    (running none of them) so that the maximum is still the exercise's total."""
+    checks = '''\
+        import os, pathlib, signal
+        import pytest
+
+        _marker = pathlib.Path(__file__).with_name("interrupted-once")
+        if not _marker.exists():                     # a Stop arrives once, during the first import
+            _marker.write_text("stopped")
+            os.kill(os.getpid(), signal.SIGINT)
+
+        def check_a():
+            pass
+
+        @pytest.mark.points(2)
+        def check_b():
+            pass
+        '''
+    exercise = load_exercise(write_exercise(tmp_path, "exx-load-stop", checks=checks))
+    report = grade(exercise, {}, settings=NO_PROBES)
+    assert (report.score, report.max_score) == (0, 3)
+    assert [(c.id, c.status) for c in report.checks] == [("a", "skip"), ("b", "skip")]
+    assert {c.message for c in report.checks} == {
+        "Stopped: the checks were interrupted before this one finished, so it counts as lost."}
