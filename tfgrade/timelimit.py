@@ -143,7 +143,8 @@ class TimeLimit:
                     return
                 self.fired = True
                 _raise_async(self._target, CheckTimeout)
-                if self._on_main_thread and signal.getsignal(signal.SIGALRM) == self._on_alarm:
+                if (self._on_main_thread and not self.abandoned
+                        and signal.getsignal(signal.SIGALRM) == self._on_alarm):
                     signal.pthread_kill(self._target, signal.SIGALRM)   # wakes a blocking sleep
             if self._finished.wait(self.retry):
                 return
