@@ -104,8 +104,21 @@ class TfcheckMagics(Magics):
         # The cell body starts on line 2 of the notebook cell, under the %%tfcheck line.
         observations = observe_cell(exercise, cell, self.shell.user_ns, shell=self.shell, settings=settings, first_line=2)
         self.session.last_observations[exercise.id] = observations
-        report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings, started=started)
-        self._show_report(exercise, report, settings)
+        shown: list[Report] = []
+
+        def on_stuck(stuck: Report) -> None:
+            # Watchdog thread: a check cannot be stopped and this cell may never end. The static
+            # card (no widget: the kernel cannot answer it) says which check and that a restart is needed.
+            from .widget import display_report
+
+            shown.append(stuck)
+            self.session.record(stuck)
+            display_report(stuck, rerun=None, use_widget=False)
+
+        report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings, started=started,
+                       on_stuck=on_stuck)
+        if not shown:
+            self._show_report(exercise, report, settings)
 
     def _regrade(self, exercise: Exercise, settings: Settings) -> None:
         from .engine import grade
