@@ -22,7 +22,7 @@ __all__ = ["Exercise", "Mutant", "load_exercise", "exercise_version", "MUTANT_NO
 
 MUTANT_NOTE_PREFIX = "# mistake:"
 CAUGHT_BY_PREFIX = "# caught-by:"
-_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ID_PATTERN = _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KNOWN_KEYS = _KNOWN_KEYS = {
     "id", "short_id", "title", "order", "points_note", "time_limit", "seed", "seed_cell",
     "budget", "requires", "summary", "hints", "points",
