@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tfgrade.config import Settings
+from tfgrade.config import Settings, SettingsError
 from tfgrade.errors import SpecError
 from tfgrade.spec import load_exercise
 from tfgrade.validate import grade_source, validate_exercise
@@ -174,3 +174,26 @@ def test_broken_setup_is_reported(tmp_path):
     exercise = _exercise(tmp_path, "exv-setupbad", setup="import nope_xyz\n")
     with pytest.raises(SpecError, match="setup.py"):
         grade_source(exercise, exercise.solution_source, SETTINGS)
+
+
+def test_run_and_check_runs_the_exercise_setup_first(tmp_path, monkeypatch):
+    """The documented Python entry point: `source` may use what setup.py defines (as a notebook's cells above)."""
+    import tfgrade
+
+    monkeypatch.setenv("TFGRADE_EXERCISES", str(tmp_path))
+    checks = "def check_uses_setup(learner):\n    assert learner['answer'] == 42\n"
+    write_exercise(tmp_path, "exv-api", short_id="exvapi", checks=checks, setup="base = 40\n")
+    report = tfgrade.run_and_check("exvapi", "answer = base + 2\n", probes=())
+    assert report.passed and report.cell_error is None
+    without = tfgrade.run_and_check("exvapi", "answer = base + 2\n", run_setup=False, probes=())
+    assert without.cell_error is not None and without.cell_error.type == "NameError"
+    with pytest.raises(SettingsError, match="include_hidden"):
+        tfgrade.run_and_check("exvapi", "answer = 42\n", include_hidden="no")
+
+
+def test_run_and_check_ex12_reference_gets_full_marks():
+    import tfgrade
+
+    exercise = tfgrade.get_exercise("ex12")
+    report = tfgrade.run_and_check("ex12", exercise.solution_source, probes=())
+    assert report.cell_error is None and report.score == report.max_score > 0
