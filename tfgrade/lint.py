@@ -147,7 +147,9 @@ def collect_checks(path: Path, *, hidden: bool) -> tuple[list[CheckInfo], list[P
     return checks, problems
 
 
-def _mutant_problems(exercise: Exercise, check_names: set[str]) -> list[Problem]:
+def _mutant_problems(exercise: Exercise, check_names: set[str] | None) -> list[Problem]:
+    """Header problems of each mutant; ``check_names`` None: the check files could not be read, so
+    `caught-by` names are not compared with them."""
     folder = exercise.folder / "mutants"
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
@@ -165,13 +167,13 @@ def _mutant_problems(exercise: Exercise, check_names: set[str]) -> list[Problem]
         if not caught:
             problems.append(Problem(path, 2, f"no `{CAUGHT_BY_PREFIX}` line under `{MUTANT_NOTE_PREFIX}`: name the check "
                                     f"function(s) that must fail for this mutant, e.g. `{CAUGHT_BY_PREFIX} "
-                                    f"{min(check_names, default='check_name')}`"))
+                                    f"{min(check_names or (), default='check_name')}`"))
             continue
         number, line = caught[0]
         names = [n.strip() for n in line[len(CAUGHT_BY_PREFIX):].split(",") if n.strip()]
         if not names:
             problems.append(Problem(path, number, f"`{CAUGHT_BY_PREFIX}` names no check: write the check function names"))
-        for name in names:
+        for name in names if check_names is not None else ():
             if name not in check_names:
                 close = difflib.get_close_matches(name, sorted(check_names), n=1, cutoff=0.5)
                 close = close or [n for n in check_names if n.endswith("_" + name)][:1]
@@ -203,7 +205,8 @@ def lint_exercise(exercise: Exercise) -> tuple[list[CheckInfo], list[Problem]]:
         listing = ", ".join(f"{c.name} {c.points:g}" for c in checks)
         problems.append(Problem(toml, line, f"`points = {exercise.declared_points:g}` but the checks add up to "
                                 f"{total:g} ({listing}); change `points` or the checks' @pytest.mark.points"))
-    problems += _mutant_problems(exercise, {c.name for c in checks})
+    unreadable = any(p.message.startswith(("does not parse", "cannot be read")) for p in problems)
+    problems += _mutant_problems(exercise, None if unreadable else {c.name for c in checks})
     return checks, problems
 
 
