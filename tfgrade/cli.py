@@ -57,7 +57,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     checks, _ = collect_checks(ex.checks_path, hidden=False)      # hidden checks are never shown
     total = ex.declared_points if ex.declared_points is not None else sum(c.points for c in checks)
     listing = "\n".join(f"- {c.title} ({c.points:g} pt{'s' if c.points != 1 else ''})" for c in checks)
-    text = (f"# {ex.title} ({ex.short_id})\n\n{ex.prompt.strip()}\n\n## Checks: {total:g} points\n\n{listing}\n\n"
+    prompt = ex.prompt.strip()
+    if prompt.startswith("# "):       # the prompt's own heading repeats the title printed above it
+        prompt = prompt.partition("\n")[2].strip()
+    text = (f"# {ex.title} ({ex.short_id})\n\n{prompt}\n\n## Checks: {total:g} points\n\n{listing}\n\n"
             f"Answer in a cell that starts with `%%tfcheck {ex.short_id}`.")
     Console(highlight=False, width=min(Console().width, 100)).print(Markdown(text))
     return EXIT_OK
