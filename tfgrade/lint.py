@@ -166,8 +166,7 @@ def _mutant_problems(exercise: Exercise, check_names: set[str] | None) -> list[P
         caught = [(n, line) for n, line in header if line.startswith(CAUGHT_BY_PREFIX)]
         if not caught:
             problems.append(Problem(path, 2, f"no `{CAUGHT_BY_PREFIX}` line under `{MUTANT_NOTE_PREFIX}`: name the check "
-                                    f"function(s) that must fail for this mutant, e.g. `{CAUGHT_BY_PREFIX} "
-                                    f"{min(check_names or (), default='check_name')}`"))
+                                    f"function(s) that must fail for this mutant, e.g. `{CAUGHT_BY_PREFIX} check_output_shape`"))
             continue
         number, line = caught[0]
         names = [n.strip() for n in line[len(CAUGHT_BY_PREFIX):].split(",") if n.strip()]

@@ -48,13 +48,14 @@ def _names(cell: str) -> tuple[str, ...]:
 
 def read_requirements(readme: Path, check_names: set[str], mutant_names: set[str]) -> tuple[list[Requirement], list[Problem]]:
     """The table's rows, and what is wrong: no README/section/table, a gap, a name that does not exist."""
-    example = "## Requirements\n\n| Requirement | Check | Mutant |\n|---|---|---|\n| ... | `check_...` | `mutant_stem` |"
+    example = ("a `## Requirements` section holding one table `| Requirement | Check | Mutant |`, one row per "
+               "requirement of the prompt (`tfgrade new` writes an example)")
     if not readme.is_file():
-        return [], [Problem(readme, None, f"missing: add a README.md whose requirement table reads\n{example}")]
+        return [], [Problem(readme, None, f"missing: add a README.md with {example}")]
     lines = readme.read_text(encoding="utf-8").splitlines()
     start = next((i for i, line in enumerate(lines) if line.strip().lower() == "## requirements"), None)
     if start is None:
-        return [], [Problem(readme, None, f"no `## Requirements` section; add one:\n{example}")]
+        return [], [Problem(readme, None, f"no `## Requirements` section: add {example}")]
     body = []
     for number in range(start + 1, len(lines)):
         if lines[number].startswith("## "):

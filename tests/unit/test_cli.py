@@ -259,3 +259,10 @@ def test_workbook_with_solutions(course, tmp_path):
     nbformat.validate(notebook)
     [answer] = [c.source for c in notebook.cells if c.source.startswith("%%tfcheck")]
     assert answer == "%%tfcheck zq1\ndef add_one(x):\n    return x + 1"
+
+
+def test_list_reports_broken_folders_and_exits_3(course, capsys):
+    broken = write_exercise(course, "zq8-bad", short_id="zq8", toml_extra='order = "eight"\n')
+    assert main(["list"]) == EXIT_INPUT
+    out = capsys.readouterr().out
+    assert "zq1-good" in out and "broken:" in out and str(broken / "exercise.toml") in out and "order" in out
