@@ -93,15 +93,26 @@ def _entry_point_folders() -> tuple[list[Path], list[Broken]]:
     return folders, problems
 
 
-def exercise_folders(settings: Settings | None = None, extra_dirs: Iterable[Path | str] = ()) -> list[Path]:
-    """The folders searched for exercise folders, in lookup order (duplicates removed)."""
-    settings = settings if settings is not None else load_settings()
-    candidates = [builtin_exercises_dir(), *map(Path, settings.extra_exercise_dirs), *map(Path, extra_dirs)]
-    candidates += _entry_point_folders()[0]
+def _folders_and_problems(settings: Settings, extra_dirs: Iterable[Path | str]) -> tuple[list[Path], list[Broken]]:
+    packaged, problems = _entry_point_folders()
+    named = [*map(Path, settings.extra_exercise_dirs), *map(Path, extra_dirs)]
+    for folder in named:
+        if not folder.is_dir():      # a typo in a course folder must not pass silently
+            problems.append(Broken(folder, SpecError(folder, "this course folder does not exist (named in "
+                                                             "TFGRADE_EXERCISES or tfgrade.toml's extra_exercise_dirs)")))
+    for folder in packaged:
+        if not folder.is_dir():
+            problems.append(Broken(folder, SpecError(folder, f"the folder an entry point of {ENTRY_POINT_GROUP} "
+                                                             "names does not exist")))
     unique: dict[str, Path] = {}
-    for folder in candidates:
+    for folder in [builtin_exercises_dir(), *named, *packaged]:
         unique.setdefault(os.path.realpath(folder), folder)
-    return list(unique.values())
+    return [f for f in unique.values() if f.is_dir()], problems
+
+
+def exercise_folders(settings: Settings | None = None, extra_dirs: Iterable[Path | str] = ()) -> list[Path]:
+    """The existing folders searched for exercise folders, in lookup order (duplicates removed)."""
+    return _folders_and_problems(settings if settings is not None else load_settings(), extra_dirs)[0]
 
 
 def load_catalog(settings: Settings | None = None, extra_dirs: Iterable[Path | str] = ()) -> Catalog:
@@ -110,10 +121,8 @@ def load_catalog(settings: Settings | None = None, extra_dirs: Iterable[Path | s
     settings = settings if settings is not None else load_settings()
     owners: dict[str, Exercise] = {}       # id and short id -> the exercise that has it
     found: list[Exercise] = []
-    broken: list[Broken] = list(_entry_point_folders()[1])
-    for root in exercise_folders(settings, extra_dirs):
-        if not root.is_dir():
-            continue
+    roots, broken = _folders_and_problems(settings, extra_dirs)
+    for root in roots:
         for toml in sorted(root.glob("*/exercise.toml")):
             try:
                 exercise = load_exercise(toml.parent)

@@ -102,9 +102,12 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
     from .scaffold import scaffold_exercise
 
-    folder = scaffold_exercise(args.id, Path(args.dir))
+    catalog = load_catalog(_settings(args))
+    taken = {name: ex.folder for ex in catalog.exercises for name in (ex.id, ex.short_id)}
+    folder = scaffold_exercise(args.id, Path(args.dir), taken)
     _console().print(f"wrote {folder}: edit prompt.md, solution.py, checks.py, mutants/, README.md; "
                      f"then run `tfgrade validate {args.id}` with this folder's parent as a course folder", markup=False)
     return EXIT_OK

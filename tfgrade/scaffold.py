@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Mapping
 
 from .spec import ID_PATTERN
 
@@ -31,19 +32,24 @@ def _templates() -> list[tuple[str, str]]:
     return found
 
 
-def scaffold_exercise(exercise_id: str, course_dir: Path) -> Path:
+def scaffold_exercise(exercise_id: str, course_dir: Path, taken: Mapping[str, Path] | None = None) -> Path:
     """Write ``course_dir/exercise_id/``; its short id is the part of the id before the first '-'.
 
-    Raises ValueError for an id tfgrade would refuse, FileExistsError if the folder exists
-    (nothing is overwritten).
+    ``taken`` maps the ids and short ids already in use to their folders. Raises ValueError for an
+    id tfgrade would refuse or one already taken, FileExistsError if the folder exists (nothing is
+    overwritten).
     """
     if not ID_PATTERN.match(exercise_id):
         raise ValueError(f"{exercise_id!r} is not a valid exercise id: use lower-case letters, digits and '-', "
                          "e.g. c01-scaling")
+    short_id = exercise_id.split("-")[0]
+    for name in (exercise_id, short_id):
+        if taken and name in taken:
+            raise ValueError(f"{name!r} is already used by {taken[name]}; choose an id whose part before the "
+                             "first '-' is new too (it becomes the short id)")
     folder = Path(course_dir) / exercise_id
     if folder.exists():
         raise FileExistsError(f"{folder} already exists; choose another id or --dir (nothing was overwritten)")
-    short_id = exercise_id.split("-")[0]
     for relative, text in _templates():
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)

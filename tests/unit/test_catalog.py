@@ -183,9 +183,11 @@ def test_extra_dirs_argument(tmp_path, monkeypatch):
     assert get_exercise("zz2", extra_dirs=[tmp_path / "extra"]).id == "zz2-arg"
 
 
-def test_missing_course_folder_is_ignored(course, tmp_path, monkeypatch):
+def test_missing_course_folder_is_reported_and_hides_nothing(course, tmp_path, monkeypatch):
     monkeypatch.setenv("TFGRADE_EXERCISES", os.pathsep.join([str(tmp_path / "nowhere"), str(course)]))
     assert len(list_exercises()) == 3
+    [problem] = broken_exercises()
+    assert str(tmp_path / "nowhere") in str(problem) and "does not exist" in str(problem)
 
 
 def test_broken_folder_does_not_hide_the_others(course):

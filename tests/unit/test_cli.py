@@ -188,13 +188,15 @@ def test_bad_settings_are_one_line_usage_errors_exit_2(course, monkeypatch, caps
 
 
 def test_bad_option_values_exit_2(course, capsys):
-    for argv in (["validate", "--seeds", "0"], ["validate", "--seeds", "x"], ["new", "Bad_Id"]):
+    for argv in (["validate", "--seeds", "0"], ["validate", "--seeds", "x"], ["new", "Bad_Id"], ["new", "q03-again"]):
         try:
             code = main(argv)
         except SystemExit as exc:
             code = exc.code
         assert code == EXIT_USAGE, argv
-        assert "Traceback" not in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and (argv[1] != "q03-again" or "'q03' is already used by" in err)
+    assert not Path("q03-again").exists()
 
 
 def test_validate_fails_on_a_misspelled_marker_with_file_and_line(course, tmp_path, capsys):
