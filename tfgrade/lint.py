@@ -76,11 +76,12 @@ def _literal(node: ast.expr) -> object:
 _NOT_LITERAL = object()
 
 
-def _positive_number(node: ast.expr) -> float | None:
+def _number(node: ast.expr, *, zero_ok: bool) -> float | None:
+    """The literal number written, if it is finite and positive (or zero, where allowed)."""
     value = _literal(node)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value == float("inf"):
         return None
-    return float(value)
+    return float(value) if value > 0 or (zero_ok and value == 0) else None
 
 
 def _marker_problems(name: str, call: ast.Call | None, path: Path, line: int) -> tuple[list[Problem], float | None]:
@@ -102,9 +103,10 @@ def _marker_problems(name: str, call: ast.Call | None, path: Path, line: int) ->
         return problem(f"`@pytest.mark.{name}` takes positional arguments only"), None
     args = call.args
     if name in ("points", "time_limit"):
-        number = _positive_number(args[0]) if len(args) == 1 else None
+        number = _number(args[0], zero_ok=name == "points") if len(args) == 1 else None
         if number is None:
-            return problem(f"`@pytest.mark.{name}` takes one positive number written out, e.g. "
+            kind = "number, 0 or more (0: an advice-only check)," if name == "points" else "positive number"
+            return problem(f"`@pytest.mark.{name}` takes one {kind} written out, e.g. "
                            f"@pytest.mark.{name}({2 if name == 'points' else 30})"), None
         return [], number if name == "points" else None
     if not args:

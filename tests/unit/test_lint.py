@@ -58,8 +58,8 @@ def test_a_good_exercise_has_no_problems_and_its_checks_are_read(tmp_path):
     ("@pytest.mark.hints()", 4, "the hint list is empty"),
     ("@pytest.mark.hints('')", 4, "non-empty strings"),
     ("@pytest.mark.points", 4, "needs its argument(s), e.g. @pytest.mark.points(2)"),
-    ("@pytest.mark.points(-1)", 4, "one positive number"),
-    ("@pytest.mark.points('2')", 4, "one positive number"),
+    ("@pytest.mark.points(-1)", 4, "one number, 0 or more"),
+    ("@pytest.mark.points('2')", 4, "one number, 0 or more"),
     ("@pytest.mark.time_limit(0)", 4, "one positive number"),
     ("@pytest.mark.needs()", 4, "list of names is empty"),
     ("@pytest.mark.frobnicate", 4, "tfgrade's markers are points, hints, needs, time_limit"),
@@ -68,6 +68,11 @@ def test_marker_mistakes_name_file_line_and_fix(tmp_path, decorator, line, expec
     checks = f"import pytest\n\n\n{decorator}\ndef check_a(learner):\n    pass\n"
     message = _only(_lint(tmp_path, checks, mutants={"off": MUTANT.replace("check_first", "check_a")})[1])
     assert f"checks.py:{line}: " in message and expected in message
+
+
+def test_zero_points_is_an_advice_only_check(tmp_path):
+    checks = "import pytest\n\n\n@pytest.mark.points(0)\ndef check_a(learner):\n    pass\n"
+    assert _lint(tmp_path, checks, mutants={"off": MUTANT.replace("check_first", "check_a")})[1] == []
 
 
 def test_points_must_add_up_to_the_declared_total_hidden_included(tmp_path):

@@ -197,3 +197,22 @@ def test_run_and_check_ex12_reference_gets_full_marks():
     exercise = tfgrade.get_exercise("ex12")
     report = tfgrade.run_and_check("ex12", exercise.solution_source, probes=())
     assert report.cell_error is None and report.score == report.max_score > 0
+
+
+def test_report_uses_rich_tables_on_a_terminal_and_plain_lines_otherwise(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from tfgrade.validate_report import print_validation
+
+    result = validate_exercise(_exercise(tmp_path, "exv-print", mutants={"minus": CAUGHT}), SETTINGS, seeds=1)
+    outputs = {}
+    for terminal in (True, False):
+        buffer = io.StringIO()
+        print_validation(Console(file=buffer, force_terminal=terminal, width=100, color_system=None), result, diff=True)
+        outputs[terminal] = buffer.getvalue()
+    assert "┃" in outputs[True] or "│" in outputs[True]
+    assert "│" not in outputs[False] and "    minus | yes | check_adds_one | check_adds_one" in outputs[False]
+    for text in outputs.values():
+        assert "exv-print: ok" in text and "+    return x - 1" in text and "check_adds_one" in text
