@@ -37,7 +37,18 @@ class Requirement:
 
 
 def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    """A row's cells: split on `|` outside code spans and not escaped as `\\|`."""
+    cells, current, in_code, previous = [], "", False, ""
+    for char in line.strip().removeprefix("|").removesuffix("|"):
+        if char == "`":
+            in_code = not in_code
+        if char == "|" and not in_code and previous != "\\":
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += char
+        previous = char
+    return [*cells, current.strip()]
 
 
 def _names(cell: str) -> tuple[str, ...]:
@@ -69,6 +80,8 @@ def read_requirements(readme: Path, check_names: set[str], mutant_names: set[str
     problems: list[Problem] = []
     for number, line in body[2:] if len(body) > 1 and set(body[1][1].replace("|", "").strip()) <= set("-: ") else body[1:]:
         cells = _cells(line)
+        if len(cells) > 3:      # a stray `|` in the requirement's words: Check and Mutant are the last two cells
+            cells = [" | ".join(cells[:-2]), *cells[-2:]]
         if len(cells) != 3:
             problems.append(Problem(readme, number, "a row needs three cells: | requirement | `check_...` | `mutant` |"))
             continue

@@ -186,3 +186,31 @@ def test_collect_checks_reads_titles_without_running_the_file(tmp_path):
     '''))
     [check], problems = collect_checks(path, hidden=False)
     assert problems == [] and check.title == "Title A" and check.id == "a"
+
+
+def test_requirement_rows_tolerate_pipes_in_code_escaped_or_stray(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(textwrap.dedent("""\
+        # x
+
+        ## Requirements
+
+        | Requirement | Check | Mutant |
+        |---|---|---|
+        | `a | b` is kept whole | `check_first` | `off` |
+        | escaped \\| pipe | `check_first`, `check_second` | — |
+        | t·|error| above the threshold | `check_second` | `off` |
+        | not checked yet |  | — |
+
+        ## Notes
+        | not | part of | the table |
+        """))
+    rows, problems = read_requirements(readme, {"check_first", "check_second"}, {"off"})
+    assert [(r.text, r.checks, r.mutants) for r in rows] == [
+        ("`a | b` is kept whole", ("check_first",), ("off",)),
+        ("escaped \\| pipe", ("check_first", "check_second"), ()),
+        ("t· | error | above the threshold", ("check_second",), ("off",)),
+        ("not checked yet", (), ()),
+    ]
+    assert [str(p) for p in problems] == [f"{readme}:10: requirement not checked: 'not checked yet'; write a check "
+                                          "for it and name it in the Check column"]
