@@ -52,7 +52,7 @@ _SETTINGS_KEYWORDS = """
     - ``time_scale`` (positive number): multiplies every check's time limit.
     - ``seed`` (int): seed the cell and the checks with this instead of the exercise's seed.
     - ``probes`` (sequence of "output", "tracing", "devices", "optimizers"; empty for none).
-    - ``widget`` (bool), ``data_dir`` (folder of Fashion-MNIST IDX files),
+    - ``widget`` (bool), ``data_dir`` (folder of Fashion-MNIST IDX files), ``offline`` (bool),
       ``extra_exercise_dirs`` (course folders to look the exercise up in).
 """
 

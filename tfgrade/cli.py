@@ -51,17 +51,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from rich.markdown import Markdown
 
     from .catalog import get_exercise
-    from .lint import collect_checks
+    from .overview import overview_markdown
 
-    ex = get_exercise(args.exercise, settings=_settings(args))
-    checks, _ = collect_checks(ex.checks_path, hidden=False)      # hidden checks are never shown
-    total = ex.declared_points if ex.declared_points is not None else sum(c.points for c in checks)
-    listing = "\n".join(f"- {c.title} ({c.points:g} pt{'s' if c.points != 1 else ''})" for c in checks)
-    prompt = ex.prompt.strip()
-    if prompt.startswith("# "):       # the prompt's own heading repeats the title printed above it
-        prompt = prompt.partition("\n")[2].strip()
-    text = (f"# {ex.title} ({ex.short_id})\n\n{prompt}\n\n## Checks: {total:g} points\n\n{listing}\n\n"
-            f"Answer in a cell that starts with `%%tfcheck {ex.short_id}`.")
+    text = overview_markdown(get_exercise(args.exercise, settings=_settings(args)))
+    # Wrapped (not soft-wrapped) to the terminal, at most 100 columns: list items keep their indent.
     Console(highlight=False, width=min(Console().width, 100)).print(Markdown(text))
     return EXIT_OK
 

@@ -36,6 +36,7 @@ class Settings:
     widget: bool = True
     seed: int | None = None            # None: the exercise's own seed
     data_dir: str | None = None
+    offline: bool = False              # never download datasets (course data or the stand-in serve)
     # Course folders (each holds exercise folders): TFGRADE_EXERCISES first, then tfgrade.toml's.
     extra_exercise_dirs: tuple[str, ...] = field(default_factory=tuple)
 
@@ -119,7 +120,7 @@ def _folders(value: Any, text: bool) -> tuple[str, ...]:
 
 _PARSERS: dict[str, Callable[[Any, bool], Any]] = {
     "include_hidden": _bool, "time_scale": _positive_number, "probes": _probes, "widget": _bool,
-    "seed": _whole_number, "data_dir": _text, "extra_exercise_dirs": _folders,
+    "seed": _whole_number, "data_dir": _text, "offline": _bool, "extra_exercise_dirs": _folders,
 }
 
 # setting -> (environment variable, what it does); README.md's settings table says the same.
@@ -130,6 +131,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "widget": ("TFGRADE_WIDGET", "show the live widget card; false: static card only"),
     "seed": ("TFGRADE_SEED", "seed for the cell and checks instead of the exercise's own; whole number"),
     "data_dir": ("TFGRADE_DATA", "folder with Fashion-MNIST's four IDX .gz files"),
+    "offline": ("TFGRADE_OFFLINE", "never download datasets; true/false"),
     "extra_exercise_dirs": ("TFGRADE_EXERCISES", "course folders of exercise folders; a list (env: os.pathsep-separated)"),
 }
 _ENV = {var: name for name, (var, _) in SETTINGS_DOC.items()}

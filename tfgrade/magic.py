@@ -180,7 +180,9 @@ class TfcheckMagics(Magics):
 
     def _show(self, name: str, settings: Settings) -> None:
         exercise = self._exercise(name, settings)
-        display(Markdown(f"### {exercise.title} (`{exercise.short_id}`)\n\n{exercise.prompt}"))
+        from .overview import overview_markdown
+
+        display(Markdown(overview_markdown(exercise)))
 
 
 _loaded: dict[int, TfcheckMagics] = {}

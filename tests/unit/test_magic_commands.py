@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -28,7 +30,9 @@ def test_show_displays_the_prompt(magics, monkeypatch):
     monkeypatch.setattr("tfgrade.magic.display", lambda obj, **kw: shown.append(obj))
     magics.tfcheck("show q03")
     [markdown] = shown
-    assert "tf.range(10)" in markdown.data and "`q03`" in markdown.data
+    assert "tf.range(10)" in markdown.data and "%%tfcheck q03" in markdown.data
+    assert re.search(r"## Checks: \d+ points", markdown.data) and re.search(r"\(\d+ pts?\)", markdown.data)
+    assert "def check_" not in markdown.data
 
 
 @pytest.mark.parametrize("line, expected", [
