@@ -268,3 +268,11 @@ def test_list_reports_broken_folders_and_exits_3(course, capsys):
     assert main(["list"]) == EXIT_INPUT
     out = capsys.readouterr().out
     assert "zq1-good" in out and "broken:" in out and str(broken / "exercise.toml") in out and "order" in out
+
+
+def test_validate_json_to_stdout_for_ci(course, capsys):
+    assert main(["validate", "zq1", "--seeds", "1", "--json", "-"]) == EXIT_OK
+    captured = capsys.readouterr()
+    [entry] = json.loads(captured.out)
+    assert entry["exercise"] == "zq1-good" and entry["ok"] is True
+    assert "zq1-good: ok" in captured.err          # the human report goes to stderr then

@@ -214,3 +214,16 @@ def test_requirement_rows_tolerate_pipes_in_code_escaped_or_stray(tmp_path):
     ]
     assert [str(p) for p in problems] == [f"{readme}:10: requirement not checked: 'not checked yet'; write a check "
                                           "for it and name it in the Check column"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=80))
+def test_arbitrary_bytes_as_exercise_toml_or_checks_never_escape_as_other_errors(tmp_path_factory, raw):
+    folder = write_exercise(tmp_path_factory.mktemp("b"), "exb-bytes")
+    (folder / "checks.py").write_bytes(raw)
+    (folder / "exercise.toml").write_bytes(b'id = "exb-bytes"\nshort_id = "exb"\ntitle = "T"\n' + raw)
+    try:
+        exercise = load_exercise(folder)
+    except SpecError:
+        return
+    lint_exercise(exercise)
