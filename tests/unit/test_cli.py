@@ -222,8 +222,13 @@ def test_new_writes_an_exercise_that_validates_and_refuses_to_overwrite(tmp_path
     [entry] = json.loads(report.read_text())
     assert entry["ok"] and entry["reference"] == [6, 6]
     assert entry["mutants"]["whole_tensor_mean"]["caught"]
-    assert main(["new", "c07-demo", "--dir", str(course_dir)]) == EXIT_USAGE
-    assert "already exists" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["new", "c07-demo", "--dir", str(course_dir)]) == EXIT_USAGE      # its id is in use now
+    assert "'c07-demo' is already used by" in capsys.readouterr().err
+    monkeypatch.delenv("TFGRADE_EXERCISES")
+    (folder / "prompt.md").write_text("mine")
+    assert main(["new", "c07-demo", "--dir", str(course_dir)]) == EXIT_USAGE      # not in use, but there
+    assert "already exists" in capsys.readouterr().err and (folder / "prompt.md").read_text() == "mine"
 
 
 def test_show_prints_prompt_points_and_visible_check_titles_within_80_columns(course, monkeypatch, capsys):
