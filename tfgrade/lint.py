@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import importlib.util
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -243,6 +244,6 @@ def import_problems(exercise: Exercise) -> list[Problem]:
         sys.path.remove(str(exercise.folder))
         for name in set(sys.modules) - set(saved_modules):    # forget the checks and their helpers
             module_file = getattr(sys.modules[name], "__file__", "") or ""
-            if name.startswith("_tfgrade_lint_") or module_file.startswith(str(exercise.folder)):
+            if name.startswith("_tfgrade_lint_") or module_file.startswith(os.path.join(exercise.folder, "")):
                 del sys.modules[name]
     return problems

@@ -6,8 +6,11 @@ Usage::
     <the learner's code>
 
     %tfcheck ex12          re-grade what the namespace holds now, without running anything
-    %tfcheck list          the catalog, with this session's best score per exercise
-    %tfcheck show ex12     the exercise's prompt
+    %tfcheck list          the catalog, with this session's best score per exercise (runs with
+                           hidden checks in a column of their own)
+    %tfcheck show ex12     the exercise's prompt, points and check titles
+
+A bad option or setting value is a one-line UsageError, never a traceback.
 """
 
 from __future__ import annotations
