@@ -1,4 +1,5 @@
 # mistake: switches the whole kernel to eager mode around fit instead of compiling this model with run_eagerly=True
+# caught-by: check_compiled_to_run_eagerly
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

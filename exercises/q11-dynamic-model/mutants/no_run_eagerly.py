@@ -1,4 +1,5 @@
 # mistake: the model is compiled without run_eagerly=True, so fit builds a graph and the NumPy step fails
+# caught-by: check_compiled_to_run_eagerly
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: the NumPy step was removed from call so that the model runs as a graph
+# caught-by: check_call_runs_the_numpy_step
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

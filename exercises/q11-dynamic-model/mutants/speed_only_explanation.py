@@ -1,4 +1,5 @@
 # mistake: why_slower explains the speed cost but says nothing about portability
+# caught-by: check_explains_the_cost
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: why_slower only says that eager mode is slower, without saying why or what is lost
+# caught-by: check_explains_the_cost
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
