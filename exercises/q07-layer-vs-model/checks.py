@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_shape, assert_tensors_close, to_numpy
+from tfgrade.checking import assert_shape, assert_tensors_close, to_numpy
 
 # `keras.…` and `tf.keras.…` are the same classes under Keras 3; both are accepted anyway.
 LAYER = tuple({keras.layers.Layer, tf.keras.layers.Layer})

@@ -11,18 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close, to_numpy
-
-
-@contextlib.contextmanager
-def graph_mode():
-    """tf.function must really trace while we count (a learner may have switched that off)."""
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
+from tfgrade.checking import assert_tensors_close, graph_mode, to_numpy
 
 
 @contextlib.contextmanager

@@ -1,6 +1,5 @@
 """Checks for q11: a model whose call needs Python, trained with run_eagerly=True."""
 
-import contextlib
 import re
 import time
 
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_shape, assert_tensors_close, to_numpy
+from tfgrade.checking import assert_shape, assert_tensors_close, graph_mode, to_numpy
 
 MODEL = tuple({keras.Model, tf.keras.Model})
 
@@ -57,16 +56,6 @@ def model_class(learner):
 def signed_log(values):
     values = np.asarray(values, dtype=np.float64)
     return np.sign(values) * np.log1p(np.abs(values))
-
-
-@contextlib.contextmanager
-def graph_mode():
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
 
 
 def wide_inputs(rng, n):
@@ -157,39 +146,36 @@ def check_trains_with_fit(learner, observations, rng):
     )
 
 
-SPEED_IDEAS = (
-    "graph", "optimi", "python", "overhead", "interpret", "compil", "fus", "prun", "parallel",
-    "one at a time", "one by one", "op by op", "operation by operation", "dispatch",
-)
-PORTABILITY_IDEAS = (
-    "export", "portab", "savedmodel", "saved model", "saved_model", "deploy", "serializ", "tflite", "tf lite",
-    "lite", "mobile", "serving", "serve", "browser", "tensorflow.js", "tf.js", "c++", "other language",
-    "without python", "another environment", "other environment", "other platform", "elsewhere", "edge device",
-)
+# The statements of the prompt, by number: which are true of a model compiled with run_eagerly=True.
+TRUE_STATEMENTS = frozenset({1, 3, 6})
+ALL_STATEMENTS = frozenset(range(1, 7))
 
 
 @pytest.mark.points(2)
 @pytest.mark.hints(
-    "Two costs: one about speed, one about taking the model elsewhere.",
-    "Speed: what can TensorFlow do with a whole graph that it cannot do with Python running one operation at a time? "
-    "Portability: what can you save and run without Python when a graph exists?",
-    "Say that eager mode loses graph optimisations and pays Python overhead at every step, and that there is no graph "
-    "to export (SavedModel, TF Lite, serving), so the model is less portable.",
+    "Two costs are real: one about speed, one about taking the model elsewhere. The others are common myths.",
+    "Speed: a graph lets TensorFlow optimise and run the whole step without Python; eager mode runs Python at every "
+    "operation. Portability: what can be saved and run without Python when there is no graph?",
+    "Eager mode never changes the numbers a model computes, and run_eagerly=True concerns that one model only.",
 )
-@pytest.mark.needs("why_slower")
-def check_explains_the_cost(learner):
-    """why_slower names the speed cost and the portability cost of eager execution"""
-    text = learner["why_slower"]
-    assert isinstance(text, str), f"`why_slower` should be a string; it is a {type(text).__name__}."
-    lowered = " ".join(text.lower().split())
-    assert len(lowered) >= 30 and lowered not in {"...", "todo"}, "`why_slower` is too short to explain anything yet."
-    speed = any(idea in lowered for idea in SPEED_IDEAS)
-    portability = any(idea in lowered for idea in PORTABILITY_IDEAS)
-    missing = [part for part, ok in (
-        ("why it is slower (what a graph allows that step-by-step Python does not)", speed),
-        ("why the model is harder to take elsewhere (what you cannot export without a graph)", portability),
-    ) if not ok]
-    assert not missing, "`why_slower` does not yet say " + " nor ".join(missing) + "."
+@pytest.mark.needs("true_statements")
+def check_knows_the_cost(learner):
+    """true_statements picks exactly the true statements about running eagerly"""
+    chosen = learner["true_statements"]
+    assert isinstance(chosen, (set, frozenset, list, tuple)), (
+        f"`true_statements` should be a set of statement numbers, such as {{2, 5}}; it is a {type(chosen).__name__}."
+    )
+    assert all(isinstance(n, int) and not isinstance(n, bool) for n in chosen), (
+        "`true_statements` should hold the statements' numbers (integers from 1 to 6)."
+    )
+    numbers = set(chosen)
+    strangers = sorted(numbers - ALL_STATEMENTS)
+    assert not strangers, f"There is no statement {strangers[0]}: the statements are numbered 1 to 6."
+    assert numbers, "`true_statements` is empty: at least one of the six statements is true."
+    assert numbers == TRUE_STATEMENTS, (
+        "Not yet: some of the statements you picked are false, or some true ones are missing. Reread each one "
+        "against what a graph makes possible."
+    )
 
 
 @pytest.mark.points(0)

@@ -1,5 +1,5 @@
-# mistake: why_slower only says that eager mode is slower, without saying why or what is lost
-# caught-by: check_explains_the_cost
+# mistake: takes the myth that eager training is faster after the first step for a true statement
+# caught-by: check_knows_the_cost
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -16,4 +16,5 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = "Because running eagerly is slower and less convenient than the normal mode."
+# 2: a graph is faster for repeated steps; 4: eager mode computes the same numbers; 5: only this model.
+true_statements = {1, 2, 3, 6}

@@ -1,5 +1,5 @@
-# mistake: why_slower explains the speed cost but says nothing about portability
-# caught-by: check_explains_the_cost
+# mistake: leaves out the portability cost: no graph, so no SavedModel or TF Lite export
+# caught-by: check_knows_the_cost
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -16,4 +16,5 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = "Eager mode runs every operation from Python one at a time, so TensorFlow cannot optimise a graph."
+# 2: a graph is faster for repeated steps; 4: eager mode computes the same numbers; 5: only this model.
+true_statements = {1, 6}
