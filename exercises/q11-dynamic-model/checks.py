@@ -105,7 +105,7 @@ def check_call_runs_the_numpy_step(learner, observations, rng):
     "`model.compile(loss=\"mse\", optimizer=\"adam\", run_eagerly=True)`.",
 )
 def check_compiled_to_run_eagerly(learner, observations):
-    """`model` is compiled with run_eagerly=True"""
+    """`model` is compiled with the mse loss and run_eagerly=True"""
     model = learner_model(learner, observations)
     assert getattr(model, "optimizer", None) is not None, (
         "`model` was not compiled: call `model.compile(loss=\"mse\", optimizer=..., run_eagerly=True)`."
@@ -118,6 +118,14 @@ def check_compiled_to_run_eagerly(learner, observations):
     assert model.run_eagerly, (
         "`model.run_eagerly` is False, so `fit` builds a graph in which `signed_log` cannot see any values. "
         "Compile with `run_eagerly=True`."
+    )
+    loss = getattr(model, "loss", None)
+    try:
+        value = float(np.mean(to_numpy(keras.losses.get(loss)(np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])))))
+    except Exception:
+        value = None
+    assert value is not None and abs(value - 2.5) < 1e-6, (
+        f"`model` was compiled with the loss {loss!r}; the exercise asks for the mean squared error: loss=\"mse\"."
     )
 
 
@@ -136,6 +144,9 @@ def check_trains_with_fit(learner, observations, rng):
     losses = getattr(history, "history", {}).get("loss") if hasattr(history, "history") else None
     assert losses, f"`history` should be what `model.fit` returns (a History); it is a {type(history).__name__}."
     assert all(np.isfinite(losses)), f"The training losses in `history` are not all finite: {losses}."
+    assert len(losses) == 2, (
+        f"`history` records {len(losses)} epoch(s) of training; the exercise asks for `epochs=2`."
+    )
     x = wide_inputs(rng, 64)
     y = (signed_log(x) @ np.array([[0.5], [-0.3], [0.2], [0.1]])).astype("float32")
     fresh = model_class(learner)()
