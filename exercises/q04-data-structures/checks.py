@@ -154,6 +154,13 @@ def check_word_lengths(learner, observations):
     assert got == [4, 6, 4], f"`word_lengths` is {got}; expected [4, 6, 4]."
 
 
+def _reason(error):
+    """The line of a TensorFlow graph error that says what went wrong (not where in TensorFlow)."""
+    lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("File ", "Detected at node", "[[", "Graph execution error"))]
+    return (useful or lines or ["unknown error"])[-1][:200].rstrip(".")
+
+
 def _check_array(array, n):
     assert isinstance(array, tf.TensorArray), (
         f"`squares_array({n})` returned {describe_value(array)}; return the tf.TensorArray itself (not its stacked values)."
@@ -195,7 +202,13 @@ def check_tensor_array_in_graph(learner):
         array = squares_array(n)
         return array.stack() if isinstance(array, tf.TensorArray) else array
 
-    got = to_numpy(stacked(tf.constant(7)))
+    try:
+        got = to_numpy(stacked(tf.constant(7)))
+    except tf.errors.OpError as exc:
+        raise AssertionError(
+            f"Inside a tf.function, `squares_array(7)` failed: {_reason(exc)}. "
+            "Let the TensorArray's size follow n (size=n) and write each element once."
+        ) from None
     expected = np.arange(7.0) ** 2
     if got.shape == expected.shape and np.allclose(got, 0):
         raise AssertionError(

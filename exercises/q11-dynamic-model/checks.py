@@ -80,14 +80,27 @@ def check_call_runs_the_numpy_step(learner, observations, rng):
             f"`SignedLogRegressor()` could not be created ({type(exc).__name__}). {advice or ''}".strip()
         ) from None
     x = wide_inputs(rng, 8)
-    out = model(x)
+    try:
+        out = model(x)
+    except Exception as exc:
+        raise AssertionError(
+            f"Calling `SignedLogRegressor()` on a batch of 8 instances with 4 features failed with "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. `call` should apply signed_log, then "
+            "`self.hidden`, then `self.out`."
+        ) from None
     assert_shape(out, (8, 1), what="The model's output for 8 instances")
     for name in ("hidden", "out"):
         assert isinstance(getattr(model, name, None), keras.layers.Layer), (
             f"The model should keep its Dense layers as `self.hidden` and `self.out`; `self.{name}` is missing."
         )
-    expected = to_numpy(model.out(model.hidden(signed_log(x).astype("float32"))))
-    skipped = to_numpy(model.out(model.hidden(x)))
+    try:
+        expected = to_numpy(model.out(model.hidden(signed_log(x).astype("float32"))))
+        skipped = to_numpy(model.out(model.hidden(x)))
+    except ValueError:
+        raise AssertionError(
+            "After your `call` built the layers, `self.out(self.hidden(...))` cannot be applied to the inputs' 4 "
+            "features: `call` should apply `hidden`, then `out`, to signed_log's result."
+        ) from None
     got = to_numpy(out)
     if not np.allclose(got, expected, atol=1e-4, rtol=1e-4) and np.allclose(got, skipped, atol=1e-4, rtol=1e-4):
         raise AssertionError(
