@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import tensorflow as tf  # noqa: E402 - a required dependency: fail loudly if broken
+import tensorflow as tf
 
 import tfgrade.environment as environment  # noqa: E402
 from tfgrade.config import Settings  # noqa: E402

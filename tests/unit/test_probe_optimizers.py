@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402 - a required dependency: fail loudly if broken
+import keras
+import tensorflow as tf
 
 from tfgrade.probes import ProbeContext, ProbeSession  # noqa: E402
 from tfgrade.probes.optimizers import OptimizersProbe  # noqa: E402

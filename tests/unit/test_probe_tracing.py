@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import tensorflow as tf  # noqa: E402 - a required dependency: fail loudly if broken
+import tensorflow as tf
 
 from tfgrade.config import Settings  # noqa: E402
 from tfgrade.engine import run_and_grade  # noqa: E402

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-import tensorflow as tf  # noqa: E402 - a required dependency: fail loudly if broken
-import keras  # noqa: E402
+import tensorflow as tf
+import keras
 
 from tfgrade.speed import SpeedResult, measure_graph_speedup  # noqa: E402
 
