@@ -61,7 +61,10 @@ def quietly(call: Callable[[], T]) -> T:
         capture = FdCapture(2, record, echo=False)
         if capture.start():
             patches.callback(capture.stop)
-        patches.setattr(sys, "stderr", Tee(sys.stderr, record, echo=False))
+        tee = Tee(sys.stderr, record, echo=False)
+        patches.setattr(sys, "stderr", tee)
+        # A logging handler made meanwhile (absl's, TensorFlow's) keeps this tee: it passes all on after.
+        patches.callback(tee.stop_recording)
         try:
             return call()
         finally:
