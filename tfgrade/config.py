@@ -2,7 +2,8 @@
 
 Environment variables: ``TFGRADE_HIDDEN`` (1 to run hidden checks), ``TFGRADE_TIME_SCALE``
 (multiplies every check's time limit), ``TFGRADE_PROBES`` (comma list, or ``none``),
-``TFGRADE_WIDGET`` (0 to display the static card only), ``TFGRADE_DATA`` (course data folder).
+``TFGRADE_WIDGET`` (0 to display the static card only), ``TFGRADE_DATA`` (course data folder),
+``TFGRADE_OFFLINE`` (1: never download datasets).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Mapping
 
 __all__ = ["Settings", "ALL_PROBES", "load_settings"]
 
-ALL_PROBES = ("output", "tracing", "devices", "optimizers")   # names a user may ask for
+ALL_PROBES = ("output", "tracing", "devices", "optimizers", "datasets")   # names a user may ask for
 PROJECT_FILE = "tfgrade.toml"
 
 
@@ -27,6 +28,7 @@ class Settings:
     widget: bool = True
     seed: int | None = None            # None: the exercise's own seed
     data_dir: str | None = None
+    offline: bool = False              # never try to download datasets (the stand-in serves instead)
     extra_exercise_dirs: tuple[str, ...] = field(default_factory=tuple)
 
     def probe_names(self) -> tuple[str, ...]:
@@ -61,6 +63,7 @@ _ENV = {
     "TFGRADE_WIDGET": ("widget", _parse_bool),
     "TFGRADE_SEED": ("seed", int),
     "TFGRADE_DATA": ("data_dir", str),
+    "TFGRADE_OFFLINE": ("offline", _parse_bool),
 }
 
 

@@ -188,10 +188,10 @@ def grade(
         *context.advice,
         *_warning_diagnostics(caught),
     )
-    from .data import report_data    # which source served each dataset loaded since `began`
+    from .datasets import report_data    # which source served the datasets (datasets probe)
     from .environment import environment_info
 
-    data, data_notes = report_data(since=began)
+    data, data_notes = report_data(observations.datasets, check_observations.datasets)
     diagnostics = (*diagnostics, *data_notes)
 
     cell: CellOutcome | None = observations.cell

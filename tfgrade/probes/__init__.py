@@ -31,6 +31,7 @@ PROBE_MODULES = {
     "optimizers": "tfgrade.probes.optimizers:OptimizersProbe",
     "tracing": "tfgrade.probes.tracing:TracingProbe",
     "devices": "tfgrade.probes.devices:DevicesProbe",
+    "datasets": "tfgrade.probes.datasets:DatasetsProbe",
 }
 
 
