@@ -139,11 +139,13 @@ def _evaluation(learner: Any, exercise: Any, split: str) -> tuple[float, float]:
 
 def _display_step(values: list[float]) -> float:
     """Half the display's rounding step: 0.00005 for values printed with 4 decimals."""
-    step = 0.0
+    needed = 0
     for v in values:
         decimals = next((d for d in range(9) if abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))), None)
-        step = max(step, 0.5 * 10.0 ** -decimals if decimals is not None else 1e-7 * max(1.0, abs(v)))
-    return step
+        if decimals is None:   # shown at full precision (e.g. floats given to set_postfix)
+            return 1e-7 * max(1.0, max(abs(x) for x in values))
+        needed = max(needed, decimals)
+    return 0.5 * 10.0 ** -needed
 
 
 def _implied_batches(records: list[Any], name: str) -> list[tuple[int, float]]:

@@ -34,9 +34,9 @@ _SEED = 20_12_13
 Arrays = "tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]"
 
 # Calibration knobs (see benchmarks/standin_calibration.py before changing them).
-_PIXEL_NOISE = 0.10        # per-pixel Gaussian noise, in units of full brightness
+_PIXEL_NOISE = 0.04        # per-pixel Gaussian noise, in units of full brightness
 _SHIFT = 1.25             # standard deviation of the garment's offset, in pixels
-_BLEND_SHARE = 0.12        # share of images blended with a look-alike class (Dress with Coat, ...)
+_BLEND_SHARE = 0.16        # share of images blended with a look-alike class (Dress with Coat, ...)
 _DETAIL_FADE = 0.8         # probability-like weight for how often a top's telling detail is faint
 
 
@@ -259,7 +259,7 @@ def _draw(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if len(rows):
             weight = rng.uniform(0.15, 0.5, size=(len(rows), 1, 1)).astype(np.float32)
             images[rows] = (1 - weight) * images[rows] + weight * _shape(sibling, y[rows], x[rows], rng)
-    brightness = rng.uniform(0.35, 1.0, size=(n, 1, 1)).astype(np.float32)
+    brightness = rng.uniform(0.5, 1.0, size=(n, 1, 1)).astype(np.float32)
     images *= brightness * (1.0 + 0.25 * _texture(n, rng))
     garment = images > 0.08
     images += rng.normal(0.0, _PIXEL_NOISE, size=images.shape).astype(np.float32) * garment

@@ -1,4 +1,5 @@
 # mistake: the displayed accuracy is the last batch's, not the mean over the epoch (the loss is right)
+# caught-by: check_running_means_per_epoch
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: only the hidden layer's kernel is given to the lower optimizer; its bias is never updated
+# caught-by: check_lower_and_upper_layers
 from collections import OrderedDict
 from tqdm.auto import trange
 

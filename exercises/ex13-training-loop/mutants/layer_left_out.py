@@ -1,4 +1,5 @@
 # mistake: the lower part has two hidden layers but only the first one's weights are given to an optimizer
+# caught-by: check_lower_and_upper_layers
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the loop never computes or shows the validation loss and accuracy
+# caught-by: check_validation_each_epoch, check_validation_uses_validation_data
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the lower optimizer is given every weight, so the upper layer is updated by both optimizers
+# caught-by: check_lower_and_upper_layers
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the running loss and accuracy are shown only once, at the end of each epoch
+# caught-by: check_progress_display, check_running_means_per_epoch
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: model.fit trains the whole model with one optimizer instead of a custom loop with two
+# caught-by: check_two_optimizers, check_lower_and_upper_layers
 lower_layers = keras.Sequential([
     keras.Input(shape=(28, 28)),
     keras.layers.Flatten(),

@@ -1,4 +1,5 @@
 # mistake: the upper optimizer has a learning rate of 0, so the upper layer never changes
+# caught-by: check_weights_changed
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the validation loss and accuracy are computed and shown at every iteration, not once per epoch
+# caught-by: check_validation_each_epoch
 from collections import OrderedDict
 from tqdm.auto import trange
 
