@@ -168,7 +168,7 @@ def test_course_folder_lacking_a_file_names_it(tmp_path, capsys):
 
 
 def test_missing_course_folder_is_named(tmp_path, capsys):
-    with pytest.raises(datasets.CourseFolderError, match=r"nowhere does not exist"):
+    with pytest.raises(datasets.CourseFolderError, match=r"nowhere \(TFGRADE_DATA / data_dir\) does not exist"):
         datasets.sources.course_files(tmp_path / "nowhere")
     datasets.FashionMnistSources(data_dir=str(tmp_path / "nowhere"), offline=True).load(None)
     assert "nowhere (TFGRADE_DATA / data_dir) does not exist" in capsys.readouterr().out

@@ -84,6 +84,7 @@ def _store(path: Path, arrays: Arrays) -> None:
         with os.fdopen(handle, "wb") as out:
             (x_train, y_train), (x_test, y_test) = arrays
             np.savez(out, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        os.chmod(temporary, 0o644)   # mkstemp makes it private; the data are not
         os.replace(temporary, path)
     except OSError:   # a read-only home: generate again next time rather than fail
         try:
