@@ -323,3 +323,21 @@ def test_fallback_works_when_keras_is_imported_later(tmp_path):
                           timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "SOURCE stand-in" in done.stdout
+
+
+def test_report_of_a_later_graded_cell_says_the_stand_in_served(tmp_path):
+    """End to end through the engine: the data were loaded in an earlier, ordinary cell."""
+    from tfgrade.config import Settings
+    from tfgrade.engine import run_and_grade
+    from tfgrade.spec import load_exercise
+
+    from ._exercise_factory import write_exercise
+
+    datasets.install_offline_fallback(offline=True)     # what `%load_ext tfgrade` does
+    datasets.load_fashion_mnist(quiet=True)              # the ordinary cell before the graded one
+    exercise = load_exercise(write_exercise(tmp_path))   # checks that load no data
+    only_datasets = Settings(probes=("datasets",))
+    report = run_and_grade(exercise, "def add_one(x):\n    return x + 1\n", {}, settings=only_datasets)
+    assert report.data == {"fashion_mnist": {"source": "stand-in", "train": 60_000, "test": 10_000}}
+    notes = [d for d in report.diagnostics if d.kind == "data"]
+    assert len(notes) == 1 and "offline mode is on" in notes[0].message
