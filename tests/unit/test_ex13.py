@@ -31,6 +31,9 @@ from tfgrade.spec import load_exercise
 FOLDER = Path(__file__).resolve().parents[2] / "exercises" / "ex13-training-loop"
 VARIANTS = Path(__file__).resolve().parents[1] / "ex13_variants"
 SMALL_TRAINING_SET = 1600          # 50 steps per epoch: enough to show every structural mistake
+# The suite shares 2 cores with other work: the cell's time budget is loosened here, so a busy
+# machine does not fail a correct loop (what these tests prove is the verdicts, not the speed).
+LOADED_MACHINE_SLACK = 4.0
 FULL_BUDGET_CHECKS = {"check_test_accuracy", "check_time_budget"}
 
 
@@ -77,8 +80,10 @@ def _offline(tmp_path, monkeypatch):
 
 def _grade(exercise, source, train_samples: int | None = None):
     """Run setup then grade ``source``; a smaller training set shrinks the budget the checks rebuild too."""
+    budget = {**exercise.budget, "max_seconds": exercise.budget["max_seconds"] * LOADED_MACHINE_SLACK}
     if train_samples is not None:
-        exercise = dataclasses.replace(exercise, budget={**exercise.budget, "train_samples": train_samples})
+        budget["train_samples"] = train_samples
+    exercise = dataclasses.replace(exercise, budget=budget)
     namespace = {"__name__": "__main__"}
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         setup = run_cell(exercise.setup_source, namespace, first_line=1)
