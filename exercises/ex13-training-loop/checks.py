@@ -143,7 +143,7 @@ def _display_step(values: list[float]) -> float:
     for v in values:
         decimals = next((d for d in range(9) if abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))), None)
         if decimals is None:   # shown at full precision (e.g. floats given to set_postfix)
-            return 1e-7 * max(1.0, max(abs(x) for x in values))
+            return 1e-6 * max(1.0, max(abs(x) for x in values))   # float32 sums: a generous margin
         needed = max(needed, decimals)
     return 0.5 * 10.0 ** -needed
 

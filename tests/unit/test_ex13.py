@@ -165,10 +165,12 @@ def test_every_mutant_names_existing_checks(exercise, checks_module):
 
 
 # -- the reset, observed on displayed numbers (no training) ----------------------------------
-def _displayed(batches: np.ndarray, reset: bool, last_batch: bool = False, decimals: int | None = None):
+def _displayed(batches: np.ndarray, reset: bool, last_batch: bool = False, decimals: int | None = None,
+               dtype=np.float64):
     """Records a loop shows for per-epoch batch values ``batches[epoch, step]`` (loss, accuracy)."""
     records = []
-    total = np.zeros(2)
+    total = np.zeros(2, dtype)
+    batches = batches.astype(dtype)
     count = 0
     for epoch, epoch_batches in enumerate(batches, start=1):
         if reset:
@@ -176,7 +178,7 @@ def _displayed(batches: np.ndarray, reset: bool, last_batch: bool = False, decim
         for step, values in enumerate(epoch_batches, start=1):
             total += values
             count += 1
-            shown = values if last_batch else total / count
+            shown = values if last_batch else (total / dtype(count)).astype(dtype)
             if decimals is not None:
                 shown = np.round(shown, decimals)
             records.append(MetricRecord("tqdm", epoch, step, {"loss": float(shown[0]), "accuracy": float(shown[1])}))
@@ -214,3 +216,12 @@ def test_reset_check_accepts_zero_based_steps_and_percent_accuracy(checks_module
                                    values={**r.values, "accuracy": 100 * r.values["accuracy"]}) for r in records]
     checks_module.check_running_means_per_epoch(SimpleNamespace(output=SimpleNamespace(
         metrics=lambda include_undisplayed=False: shifted)))
+
+
+def test_reset_check_accepts_float32_means_of_long_epochs_with_perfect_batches(checks_module):
+    """Keras metrics sum in float32: rounding must not make a 100 % batch look impossible."""
+    rng = np.random.default_rng(3)
+    accuracy = rng.binomial(32, 0.985, size=(2, 1718)) / 32        # many batches at exactly 1.0
+    loss = rng.uniform(0.0, 0.1, size=(2, 1718))
+    batches = np.stack([loss, accuracy], axis=-1)
+    checks_module.check_running_means_per_epoch(_displayed(batches, reset=True, dtype=np.float32))
