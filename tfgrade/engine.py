@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import warnings
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator, MutableMapping
@@ -21,6 +21,7 @@ from .config import Settings, load_settings
 from .error_text import clean_text, missing_setup_name, setup_names
 from .observations import CellOutcome, Observations
 from .probes import ProbeContext, ProbeSession
+from .probes.output import redirect_own_thread
 from .pytest_plugin import GradingContext, TfgradePlugin
 from .report import CheckResult, Diagnostic, Report
 from .spec import Exercise
@@ -102,7 +103,9 @@ def _pytest_args(exercise: Exercise, include_hidden: bool) -> list[str]:
         # These two run gc.collect() around every check: slow with TensorFlow loaded (10x).
         "-p", "no:unraisableexception",
         "-p", "no:threadexception",
-        "--capture=sys",
+        # No pytest capture: it would swallow the learner's background threads' prints while checks
+        # run; the checks' own output goes to the summary buffer (redirect_own_thread).
+        "--capture=no",
         "--tb=no",
         "--no-header",
         "-qq",
@@ -137,7 +140,8 @@ def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool)
     # Checks may import helper modules that sit beside them (e.g. `from _support import ...`).
     sys.path.insert(0, str(exercise.folder))
     try:
-        with _isolated_pytest_env(), _check_module_names_free(), redirect_stdout(summary), _stop_means_stop(plugin):
+        with _isolated_pytest_env(), _check_module_names_free(), redirect_own_thread(summary), \
+                _stop_means_stop(plugin):
             return int(pytest.main(_pytest_args(exercise, include_hidden), plugins=[plugin]))
     except KeyboardInterrupt:        # a Stop that landed outside a check
         plugin.stop(STOPPED)

@@ -271,3 +271,21 @@ def test_a_stream_kept_from_inside_the_probe_writes_through_afterwards(capsys):
     shown = capsys.readouterr().out
     assert "shown after the probe" in shown and "recorded, not shown" not in shown
     assert "shown after the probe" not in probe.observation().stdout
+
+
+def test_redirect_own_thread_keeps_this_threads_output_and_passes_others_on(capsys):
+    import io
+    import threading
+
+    from tfgrade.probes.output import redirect_own_thread
+
+    summary = io.StringIO()
+    with redirect_own_thread(summary):
+        print("pytest's summary line")
+        print("a check's warning", file=sys.stderr)
+        worker = threading.Thread(target=lambda: print("from a learner's thread"))
+        worker.start()
+        worker.join()
+    shown = capsys.readouterr()
+    assert summary.getvalue() == "pytest's summary line\na check's warning\n"
+    assert shown.out == "from a learner's thread\n" and shown.err == ""

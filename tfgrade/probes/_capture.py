@@ -18,12 +18,14 @@ import codecs
 import io
 import os
 import select
+import sys
 import threading
-from typing import Any, TextIO
+from contextlib import contextmanager
+from typing import Any, Iterator, TextIO
 
 from ..patching import interrupts_deferred
 
-__all__ = ["Record", "Tee", "FdCapture", "fileno"]
+__all__ = ["Record", "Tee", "FdCapture", "fileno", "redirect_own_thread"]
 
 _MAX_TEXT = 2_000_000   # characters kept per stream
 
@@ -200,3 +202,18 @@ class FdCapture:
                         _close(read)
                         _close(saved)
                 self._saved = self._read = None
+
+
+@contextmanager
+def redirect_own_thread(buffer: Any) -> Iterator[None]:
+    """``sys.stdout`` / ``sys.stderr`` writes of this thread go to ``buffer``; other threads' writes
+    still reach the real streams (a learner's background thread is never silenced)."""
+    tees = Tee(sys.stdout, buffer, echo=False), Tee(sys.stderr, buffer, echo=False)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = tees    # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+        for tee in tees:
+            tee.stop_recording()

@@ -24,10 +24,13 @@ from typing import Any
 from ..diagnose.training_log import MetricRecord, displayed_metrics, normalise_metric_name
 from ..patching import Patches, interrupts_deferred
 from ..report import Diagnostic
-from ._capture import FdCapture, Record, Tee, fileno
+from ._capture import FdCapture, Record, Tee, fileno, redirect_own_thread
 from ._progress import ProgbarWatch, TqdmSnapshot, TqdmWatch
 
-__all__ = ["OutputObservation", "OutputProbe", "TqdmSnapshot", "LogEntry", "MetricRecord", "normalise_metric_name"]
+__all__ = [
+    "OutputObservation", "OutputProbe", "TqdmSnapshot", "LogEntry", "MetricRecord", "normalise_metric_name",
+    "redirect_own_thread",
+]
 
 _WATCHED_LOGGERS = ("tensorflow", "absl")
 _MAX_LOG_ENTRIES = 50_000

@@ -100,3 +100,40 @@ def test_stop_inside_the_fd_swap_itself_leaves_fds_as_they_were(tmp_path):
             kernel.run(SLOW_SWAPS.format(start=str(in_start), stop=str(in_stop)))
     finally:
         kernel.close()
+
+
+THREAD = """\
+import threading, time
+
+def chatter():
+    for i in range(200):
+        print(f"line {i}")
+        time.sleep(0.004)
+
+thread = threading.Thread(target=chatter)
+thread.start()
+"""
+
+
+def test_a_background_threads_prints_during_a_graded_cell_all_reach_the_notebook(tmp_path):
+    kernel = Kernel(tmp_path)
+    try:
+        kernel.run("%load_ext tfgrade")
+        kernel.run(Q03.setup_source)
+        msg_ids = [kernel.client.execute("%%tfcheck q03\n" + THREAD + Q03.solution_source),
+                   kernel.client.execute("thread.join()")]
+        seen, idle = [], set()
+        deadline = time.monotonic() + 120
+        while len(idle) < len(msg_ids) and time.monotonic() < deadline:
+            try:
+                msg = kernel.client.get_iopub_msg(timeout=0.2)
+            except Exception:
+                continue
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                seen.extend(msg["content"]["text"].splitlines())
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle" \
+                    and msg["parent_header"].get("msg_id") in msg_ids:
+                idle.add(msg["parent_header"]["msg_id"])
+        assert [line for line in seen if line.startswith("line ")] == [f"line {i}" for i in range(200)]
+    finally:
+        kernel.close()
