@@ -2,7 +2,8 @@
 
 Fixtures available to every check:
 
-``learner``       the learner's namespace (:class:`LearnerNamespace`)
+``learner``       the learner's namespace (:class:`LearnerNamespace`): after a cell, only the names that
+                  run of the cell defined and the exercise's setup names
 ``observations``  what probes saw while the cell ran (:class:`~tfgrade.observations.Observations`)
 ``rng``           a ``numpy.random.Generator`` seeded per check (same code, same verdict)
 ``exercise``      the :class:`~tfgrade.spec.Exercise` being graded
