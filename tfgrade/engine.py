@@ -222,7 +222,7 @@ def grade(
         return _report(exercise, settings, observations, results, (*check_diagnostics, *context.advice,
                        *_warning_diagnostics(caught)), began, time.perf_counter() - checks_began)
 
-    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False)
+    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False, earlier=observations)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if on_stuck is not None:
@@ -290,7 +290,8 @@ def observe_cell(
     settings = settings or load_settings()
     if exercise.seed_cell:
         seed_everything(exercise.seed if settings.seed is None else settings.seed)
-    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source,
+                           first_line=first_line)
     with ProbeSession(settings.probe_names(), context) as session:
         outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
     if outcome.error is not None and outcome.error.type == "NameError":
@@ -301,7 +302,7 @@ def observe_cell(
     if outcome.error is not None and "tracing" in settings.probe_names():
         # Errors that come from graph building (an `if` on a tensor, .numpy() in a graph, ...)
         # get an explanation in the learner's terms.
-        from .probes.tracing import explain_cell_error
+        from .diagnose.cell_errors import explain_cell_error
 
         extra = explain_cell_error(outcome.error, observations.diagnostics)
         if extra is not None:
