@@ -130,7 +130,8 @@ class TfgradePlugin:
             self.stop_reason = reason
 
     def _not_run(self, item: pytest.Item, reason: str, status: str = "skip") -> CheckResult:
-        return CheckResult(id=check_id(item.name), title=_title(item), status=status, points=0.0,  # type: ignore[arg-type]
+        return CheckResult(id=check_id(item.name), title=_title(item), status=status,  # type: ignore[arg-type]
+                           points=0.0,
                            max_points=self._points(item), message=reason, hidden=_is_hidden(item),
                            hints=tuple(str(h) for h in _marker_args(item, "hints")))
 

@@ -340,7 +340,8 @@ def test_stop_while_checks_run_stops_them_and_the_card_is_true(hostile):
 
 
 def stream_text_of(messages) -> str:
-    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+    return "".join(m["content"]["text"] for m in messages
+                   if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
 
 
 def test_an_unstoppable_graph_loop_still_ends_in_a_card_that_asks_for_a_restart(hostile):
