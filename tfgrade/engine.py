@@ -233,7 +233,6 @@ def grade(
     return build(results, session.observations(), caught)
 
 
-
 def _report(exercise: Exercise, settings: Settings, observations: Observations, results: list[CheckResult],
             check_observations: Observations | None, extra: tuple[Diagnostic, ...], began: float,
             checks_time: float) -> Report:
