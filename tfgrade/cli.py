@@ -60,13 +60,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .catalog import get_exercise, load_catalog
+    from .catalog import load_catalog
     from .validate import validate_exercise
     from .validate_report import print_validation, validation_to_dict
 
     settings = _settings(args).updated(include_hidden=True)
     catalog = load_catalog(settings)
-    exercises = [get_exercise(i, settings=settings) for i in args.exercises] or list(catalog.exercises)
+    exercises = [catalog.find(i) for i in args.exercises] or list(catalog.exercises)
     console = _console(stderr=args.json == "-")
     summary, failed = [], False
     for ex in exercises:
