@@ -12,9 +12,9 @@ From Python: ``tfgrade.check("ex12", namespace)`` grades what ``namespace`` defi
 returns a :class:`Report`; ``tfgrade.run_and_check("ex12", source)`` runs a cell first.
 """
 
-from __future__ import annotations
-
-from typing import Any, MutableMapping
+# No `from __future__ import annotations` and private aliases only: every public name of this
+# module is in __all__ (tests/unit/test_public_api.py derives the public names from vars()).
+from typing import Any as _Any, MutableMapping as _MutableMapping
 
 from .catalog import get_exercise, list_exercises
 from .errors import CheckTimeout, NotebookError, SpecError, TfgradeError, UnknownExerciseError
@@ -57,7 +57,7 @@ _SETTINGS_KEYWORDS = """
 """
 
 
-def check(exercise: str | Exercise, namespace: MutableMapping[str, Any], **settings: Any) -> Report:
+def check(exercise: str | Exercise, namespace: _MutableMapping[str, _Any], **settings: _Any) -> Report:
     """Grade what ``namespace`` already defines (no cell is run, so no cell observations)."""
     from .config import load_settings
     from .engine import grade
@@ -68,8 +68,8 @@ def check(exercise: str | Exercise, namespace: MutableMapping[str, Any], **setti
 
 
 def run_and_check(
-    exercise: str | Exercise, source: str, namespace: MutableMapping[str, Any] | None = None, *,
-    run_setup: bool = True, **settings: Any,
+    exercise: str | Exercise, source: str, namespace: _MutableMapping[str, _Any] | None = None, *,
+    run_setup: bool = True, **settings: _Any,
 ) -> Report:
     """Run the exercise's ``setup.py``, then ``source`` as its cell (under probes), then grade.
 
@@ -94,14 +94,14 @@ check.__doc__ = (check.__doc__ or "") + "\n" + _SETTINGS_KEYWORDS
 run_and_check.__doc__ = (run_and_check.__doc__ or "") + "\n" + _SETTINGS_KEYWORDS
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: _Any) -> None:
     """``%load_ext tfgrade``: registers ``%%tfcheck``; importing the magic only now keeps import light."""
     from .magic import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: _Any) -> None:
     from .magic import unload_ipython_extension as unload
 
     unload(ipython)

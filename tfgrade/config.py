@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import TfgradeError
+from .probes import PROBE_MODULES
 
 __all__ = ["Settings", "SettingsError", "ALL_PROBES", "SETTINGS_DOC", "load_settings", "PROJECT_FILE"]
 
-ALL_PROBES = ("output", "tracing", "devices", "optimizers")   # names a user may ask for
+ALL_PROBES = tuple(PROBE_MODULES)   # names a user may ask for: the registered probes
 PROJECT_FILE = "tfgrade.toml"
 
 
@@ -41,8 +42,6 @@ class Settings:
     extra_exercise_dirs: tuple[str, ...] = field(default_factory=tuple)
 
     def probe_names(self) -> tuple[str, ...]:
-        from .probes import PROBE_MODULES
-
         wanted = ALL_PROBES if self.probes is None else self.probes
         return tuple(p for p in wanted if p in PROBE_MODULES)
 

@@ -16,7 +16,6 @@ A bad option or setting value is a one-line UsageError, never a traceback.
 from __future__ import annotations
 
 import html
-import os
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -137,8 +136,21 @@ class TfcheckMagics(Magics):
         # The cell body starts on line 2 of the notebook cell, under the %%tfcheck line.
         observations = observe_cell(exercise, cell, self.shell.user_ns, shell=self.shell, settings=settings, first_line=2)
         self.session.last_observations[exercise.id] = observations
-        report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings, started=started)
-        self._show_report(exercise, report, settings)
+        shown: list[Report] = []
+
+        def on_stuck(stuck: Report) -> None:
+            # Watchdog thread: a check cannot be stopped and this cell may never end. The static
+            # card (no widget: the kernel cannot answer it) says which check and that a restart is needed.
+            from .widget import display_report
+
+            shown.append(stuck)
+            self.session.record(stuck)
+            display_report(stuck, rerun=None, use_widget=False)
+
+        report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings, started=started,
+                       on_stuck=on_stuck)
+        if not shown:
+            self._show_report(exercise, report, settings)
 
     def _regrade(self, exercise: Exercise, settings: Settings) -> None:
         from .engine import grade
@@ -192,8 +204,10 @@ _loaded: dict[int, TfcheckMagics] = {}
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    # TensorFlow's C++ start-up notices go to stderr unless this is set before TF loads.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .startup import quiet_tensorflow_start_up
+
+    # TensorFlow's C++ start-up lines would land in the learner's cells (fd 2): held back.
+    quiet_tensorflow_start_up()
     if id(ipython) in _loaded:      # loading twice is harmless: keep the first registration
         return
     from .data import install_offline_fallback
