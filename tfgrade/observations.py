@@ -20,6 +20,7 @@ class CellOutcome:
     duration: float
     defined: tuple[str, ...] = ()   # names the cell bound (new or rebound)
     filename: str = ""              # the code object filename of the cell
+    parsed: bool = True             # False: the cell did not compile, so nothing of it ran
 
     @property
     def ok(self) -> bool:
@@ -33,4 +34,5 @@ class Observations:
     tracing: Any = None      # probes.tracing.TracingObservation
     devices: Any = None      # probes.devices.DeviceObservation
     optimizers: Any = None   # probes.optimizers.OptimizerObservation
+    datasets: Any = None     # probes.datasets.DatasetsObservation
     diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
