@@ -137,11 +137,13 @@ def require_stage(layer_cls, stage, check_name):
 
 
 @pytest.fixture
-def layer_cls(learner):
+def layer_cls(learner, request):
     cls = learner.require("LayerNormalization")
-    assert isinstance(cls, type) and issubclass(cls, layer_bases()), (
-        "`LayerNormalization` should be a class that subclasses keras.layers.Layer."
-    )
+    if not (isinstance(cls, type) and issubclass(cls, layer_bases())):
+        owner, title = STAGE_OWNERS["build"]
+        if request.node.name != owner:
+            pytest.skip(f"Not checked yet: `LayerNormalization` must be a Keras layer first (see the check \"{title}\").")
+        raise AssertionError("`LayerNormalization` should be a class that subclasses keras.layers.Layer.")
     return cls
 
 
