@@ -75,6 +75,7 @@ export const WORDS = {
     "rerun": "Re-run checks",
     "rerun_running": "Running\u2026",
     "rerun_unavailable": "Run the cell again to re-grade it: this card was saved, and its kernel is gone.",
-    "rerun_failed": "Re-running the checks failed: {error}"
+    "rerun_failed": "Re-running the checks failed: {error}",
+    "rerun_impossible": "This card cannot re-run its checks."
   }
 };

@@ -89,3 +89,19 @@ test("the view stops listening to the model when removed", () => {
   cleanup();
   assert.equal(model.handlers["change:report"].length, 0);
 });
+
+test("a re-run error from the kernel shows as text: markup in it is never parsed", () => {
+  const { el, model } = mount(fx.failingWithHints);
+  model.set("rerun_error", `Re-running the checks failed: RuntimeError: ${fx.EVIL}`);
+  const status = el.querySelector(".tfg-status");
+  assert.equal(status.textContent, `Re-running the checks failed: RuntimeError: ${fx.EVIL}`);
+  assert.equal(el.querySelector("img"), null);
+  assert.equal(el.querySelector("script"), null);
+});
+
+test("failing rows start open when the model says so (Python sends them open)", () => {
+  const { el } = mount(fx.gradedFail, { expanded: fx.gradedFail.checks.filter((c) => c.status === "fail").map((c) => c.id) });
+  const heads = [...el.querySelectorAll('li[data-status="fail"] button.tfg-check-head')];
+  assert.ok(heads.length > 0);
+  for (const head of heads) assert.equal(head.getAttribute("aria-expanded"), "true");
+});

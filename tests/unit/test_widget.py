@@ -155,3 +155,28 @@ def test_display_report_output_in_a_real_shell(use_widget):
             InteractiveShell.clear_instance()
     assert published and STATIC <= set(published[-1])
     assert (WIDGET_MIME_TYPE in published[-1]) is use_widget
+
+
+def test_failing_rows_start_open_and_stay_open_across_a_rerun():
+    card = ResultsCard(make_report(), rerun=lambda progress: make_report(score=3.0))
+    assert card.expanded == ["output_matches_keras"]
+    card.expanded = ["output_matches_keras", "defines_class"]    # the learner opened a passing row too
+    card.rerun()
+    assert card.expanded == ["output_matches_keras", "defines_class"], "rows the learner opened stay open"
+    assert ResultsCard(make_report(score=3.0)).expanded == []
+
+
+def test_rerun_error_is_plain_text_even_when_the_exception_is_hostile():
+    evil = '<img src=x onerror="alert(1)">'
+
+    class Hostile(Exception):
+        def __str__(self) -> str:
+            raise ValueError("no text for you")
+
+    card = ResultsCard(make_report(), rerun=lambda progress: (_ for _ in ()).throw(RuntimeError(evil)))
+    card.rerun()
+    # Not escaped here: the front end inserts it as text (tests/js checks that side).
+    assert card.rerun_error == f"Re-running the checks failed: RuntimeError: {evil}"
+    card = ResultsCard(make_report(), rerun=lambda progress: (_ for _ in ()).throw(Hostile()))
+    card.rerun()
+    assert card.rerun_error == "Re-running the checks failed: Hostile" and card.running is False
