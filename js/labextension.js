@@ -16,18 +16,24 @@ const REPORT_MIME = "application/vnd.tfgrade.report+json";
 const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 const RANK = -20;   // ipywidgets registers its widget-view renderer at -10: lower ranks win
 
-/** Resolves with the notebook's widget-view renderer factory once ipywidgets has added it. */
+/**
+ * Resolves with the widget-view renderer factory that ipywidgets registers for this notebook once
+ * its kernel is ready. The factory the notebook's rendermime inherits from the application's
+ * makes renderers without a widget manager (ipywidgets hands them one later, but only those that
+ * sit directly in an output area), so only a factory added to this notebook's rendermime counts.
+ */
 function widgetFactoryWatcher(rendermime) {
   const waiting = [];
+  let registered = null;
   const addFactory = rendermime.addFactory.bind(rendermime);
   rendermime.addFactory = (factory, rank) => {
     addFactory(factory, rank);
-    if ((factory.mimeTypes || []).includes(WIDGET_MIME)) waiting.splice(0).forEach((resolve) => resolve(factory));
+    if ((factory.mimeTypes || []).includes(WIDGET_MIME)) {
+      registered = factory;
+      waiting.splice(0).forEach((resolve) => resolve(factory));
+    }
   };
-  return () => {
-    const factory = rendermime.getFactory(WIDGET_MIME);
-    return factory ? Promise.resolve(factory) : new Promise((resolve) => waiting.push(resolve));
-  };
+  return () => (registered ? Promise.resolve(registered) : new Promise((resolve) => waiting.push(resolve)));
 }
 
 /** The ipywidgets manager behind a widget-view renderer (a private field: absent means unknown). */
@@ -98,7 +104,10 @@ class CardRenderer extends Panel {
     if (manager && !manager.has_model(modelId) && !manager.restoredStatus && manager.restored) {
       await nextSignal(manager.restored);   // a page reload: widgets come back from the kernel first
     }
-    if (!manager || !manager.has_model(modelId) || this.isDisposed) {
+    // A model restored from widget state saved in the notebook is not one the kernel holds:
+    // it has no live comm, and nothing would answer "Re-run checks".
+    const widgetModel = manager && manager.has_model(modelId) ? await manager.get_model(modelId).catch(() => null) : null;
+    if (!widgetModel || !widgetModel.comm_live || this.isDisposed) {
       live.dispose();
       return null;
     }

@@ -171,7 +171,8 @@ def cell(page, index: int):
 
 
 def card(page, index: int):
-    return cell(page, index).locator(".jp-OutputArea-output .tfgrade-card")
+    # The visible one: while the live widget shows, the extension keeps its static copy hidden.
+    return cell(page, index).locator(".jp-OutputArea-output .tfgrade-card:visible")
 
 
 def open_notebook(page, server: Server, name: str) -> None:
