@@ -76,6 +76,7 @@ export const WORDS = {
     "rerun_running": "Running\u2026",
     "rerun_unavailable": "Run the cell again to re-grade it: this card was saved, and its kernel is gone.",
     "rerun_failed": "Re-running the checks failed: {error}",
-    "rerun_impossible": "This card cannot re-run its checks."
+    "rerun_impossible": "This card cannot re-run its checks.",
+    "rerun_no_answer": "No answer from the kernel yet: it is busy, or gone (then run the cell again to re-grade it)."
   }
 };

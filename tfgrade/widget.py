@@ -234,6 +234,7 @@ if anywidget is not None:
                 self.rerun_error = LABELS["rerun_impossible"]
                 self.running = False
                 return None
+            self.send({"type": "rerun-started"})   # the front end stops waiting for an answer
             self.rerun_error = ""
             self.progress = {}
             self.running = True

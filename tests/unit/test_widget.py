@@ -180,3 +180,11 @@ def test_rerun_error_is_plain_text_even_when_the_exception_is_hostile():
     card = ResultsCard(make_report(), rerun=lambda progress: (_ for _ in ()).throw(Hostile()))
     card.rerun()
     assert card.rerun_error == "Re-running the checks failed: Hostile" and card.running is False
+
+
+def test_rerun_tells_the_front_end_it_started_before_grading():
+    events: list[str] = []
+    card = ResultsCard(make_report(), rerun=lambda progress: events.append("graded") or make_report(score=3.0))
+    with mock.patch.object(card, "send", side_effect=lambda content: events.append(content["type"])):
+        card._on_message(card, {"type": "rerun"}, [])
+    assert events == ["rerun-started", "graded"]

@@ -68,6 +68,7 @@ LABELS: dict[str, str] = {
     "rerun_unavailable": "Run the cell again to re-grade it: this card was saved, and its kernel is gone.",
     "rerun_failed": "Re-running the checks failed: {error}",
     "rerun_impossible": "This card cannot re-run its checks.",
+    "rerun_no_answer": "No answer from the kernel yet: it is busy, or gone (then run the cell again to re-grade it).",
 }
 
 WORDS: dict[str, Any] = {
