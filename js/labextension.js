@@ -60,6 +60,7 @@ class CardRenderer extends Panel {
     this._static.node.addEventListener("click", (event) => this._onClick(event));
     this.addWidget(this._static);
     this._live = null;
+    this._liveModelId = null;
     this._report = null;
     this._state = null;
   }
@@ -67,12 +68,25 @@ class CardRenderer extends Panel {
   async renderModel(model) {
     const report = model.data[REPORT_MIME];
     const view = model.data[WIDGET_MIME];
+    // JupyterLab calls renderModel again on this renderer when the display is updated (a hint
+    // revealed, a re-run): the live widget, if mounted for the same model, renders it itself.
+    if (this._live && view && view.model_id === this._liveModelId) {
+      this._report = report;
+      await this._live.renderModel(model);
+      return;
+    }
+    if (this._live) {
+      this._live.dispose();
+      this._live = null;
+      this._static.show();
+    }
     this._report = report;
     this._state = { ...initialState(report), canRerun: false, rerunUnavailable: false };
     this._drawStatic();
     if (view && view.model_id && model.trusted) {
       const live = await this._liveRenderer(view.model_id);
       if (live && !this.isDisposed) {
+        this._liveModelId = view.model_id;
         await this._mountLive(live, model);
         return;
       }

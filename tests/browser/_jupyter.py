@@ -199,8 +199,9 @@ def screenshot_on_failure(page, name: str) -> Iterator[None]:
     try:
         yield
     except Exception:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
+        if not page.is_closed():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
         raise
 
 

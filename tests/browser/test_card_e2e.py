@@ -176,6 +176,7 @@ def test_jupyterlab_card_rerun_save_and_reopen_without_kernel(browser, tmp_path:
             html = saved["cells"][1]["outputs"][-1]["data"]["text/html"]
             html = "".join(html) if isinstance(html, list) else html
             assert '<details open><summary class="tfg-row">' in html, "the saved HTML card opens failing rows"
+            page.close()   # before its server stops: a page left open logs its reconnection attempts
 
         # nbconvert, nbviewer and GitHub show the HTML card of the saved file.
         converted = subprocess.run(
@@ -186,7 +187,6 @@ def test_jupyterlab_card_rerun_save_and_reopen_without_kernel(browser, tmp_path:
         (ARTIFACTS / "lab-card-nbconvert.html").write_text(converted, encoding="utf-8")
 
         # A fresh server: nothing in its kernel knows the saved widgets.
-        page.close()
         page = session.page()
         with jupyter_server("lab", root, tmp_path / "second") as server, screenshot_on_failure(page, "lab-second"):
             open_notebook(page, server, NOTEBOOK)
@@ -198,6 +198,7 @@ def test_jupyterlab_card_rerun_save_and_reopen_without_kernel(browser, tmp_path:
             expect(restored.locator(f'li[data-check-id="{FAILING_ROW}"] .tfg-hint')).to_have_count(2)
             session.shot(restored, "reopened")
             page.screenshot(path=str(ARTIFACTS / "lab-reopened-page.png"), full_page=False)
+            page.close()
         assert session.console.unexpected() == [], session.console.unexpected()
     finally:
         session.context.close()
@@ -225,8 +226,8 @@ def test_notebook7_card_save_and_reopen_without_kernel(browser, tmp_path: Path) 
             session.shot(live, "live")
             saved = save(page, server, NOTEBOOK, lambda nb: saved_report(nb, 1) is not None)
             report = saved_report(saved, 1)
+            page.close()   # before its server stops: a page left open logs its reconnection attempts
 
-        page.close()
         page = session.page()
         with jupyter_server("notebook", root, tmp_path / "second") as server, screenshot_on_failure(page, "nb7-second"):
             open_notebook(page, server, NOTEBOOK)
@@ -234,6 +235,7 @@ def test_notebook7_card_save_and_reopen_without_kernel(browser, tmp_path: Path) 
             _assert_restored(page, restored, report, hints=0)
             session.shot(restored, "reopened")
             page.screenshot(path=str(ARTIFACTS / "nb7-reopened-page.png"))
+            page.close()
         assert session.console.unexpected() == [], session.console.unexpected()
     finally:
         session.context.close()
