@@ -32,6 +32,8 @@ from .observations import Observations
 from .report import Report
 from .spec import Exercise
 
+Progress = Callable[[str, int, int], None]   # (check id, index, total), as the card shows it
+
 __all__ = ["TfcheckMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _USAGE = "usage: %%tfcheck EXERCISE [--hidden] [--seed N] [--time-scale X] [--no-widget] | %tfcheck list | %tfcheck show EXERCISE"
@@ -166,7 +168,7 @@ class TfcheckMagics(Magics):
         rerun = self._rerunner(exercise, cell, settings) if cell is not None else None
         display_report(report, rerun=rerun, use_widget=settings.widget)
 
-    def _rerunner(self, exercise: Exercise, cell: str, settings: Settings) -> Callable[[Callable[[str, int, int], None]], Report]:
+    def _rerunner(self, exercise: Exercise, cell: str, settings: Settings) -> Callable[[Progress], Report]:
         """The card's "Re-run checks" grades exactly what its cell ran: that cell's own source, run again
         under the probes and graded as ``%%tfcheck`` does, never whatever the namespace holds
         now or another cell's observations. (A ``%tfcheck`` line has no cell: no re-run.)"""

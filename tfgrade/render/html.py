@@ -1,9 +1,11 @@
 """The results card as self-contained HTML: inline ``<style>``, no JavaScript.
 
 Used as the ``text/html`` beside the live widget, so nbconvert, nbviewer, GitHub and
-nbgrader feedback show the whole result. Rows that did not pass and hints open with
-``<details>``/``<summary>``, which work without scripts; hints nest so that each one
-is revealed only after the one before. Everything taken from the Report is escaped.
+nbgrader feedback show the whole result. Rows with something to say open with
+``<details>``/``<summary>``, which work without scripts; failing rows start open. Hints
+nest so that each one is revealed only after the one before, and those the learner
+revealed start open. Words come from :mod:`tfgrade.render.words`; everything taken from
+the Report is escaped.
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ def _check(check: CheckResult, hints_shown: int) -> str:
     body = ""
     if check.message:
         body += f'<pre class="tfg-message">{_e(check.message)}</pre>'
-    label = LABELS["check_traceback"].format(type=check.error_type) if check.error_type else LABELS["check_traceback_plain"]
+    label = (LABELS["check_traceback"].format(type=check.error_type) if check.error_type
+             else LABELS["check_traceback_plain"])
     body += _frames(check.traceback, label)
     if check.status != "pass":   # hints help with what is still wrong
         body += _hints(check, hints_shown)
@@ -191,7 +194,8 @@ def _check(check: CheckResult, hints_shown: int) -> str:
         return f'<li {attrs}><div class="tfg-row">{cells}</div></li>'
     # What did not pass starts open: its message and hints are what the learner needs next.
     opened = " open" if check.status in ("fail", "error") else ""
-    return f'<li {attrs}><details{opened}><summary class="tfg-row">{cells}</summary><div class="tfg-body">{body}</div></details></li>'
+    return (f'<li {attrs}><details{opened}><summary class="tfg-row">{cells}</summary>'
+            f'<div class="tfg-body">{body}</div></details></li>')
 
 
 def _cell_error(err: CellError | None) -> str:
@@ -233,7 +237,8 @@ def _diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
             where = ", ".join(p for p in (f"in {d.function}" if d.function else "", f"line {d.line}" if d.line else "") if p)
             fix = f'<span class=tfg-fix><b>{_e(LABELS["what_to_do"].strip())}</b> {_e(d.fix)}</span>' if d.fix else ""
             parts.append(
-                f'<li class="tfg-sev-{severity}"><span class="tfg-sev"><span aria-hidden="true">{icon}</span> {_e(word)}</span>'
+                f'<li class="tfg-sev-{severity}"><span class="tfg-sev">'
+                f'<span aria-hidden="true">{icon}</span> {_e(word)}</span>'
                 f'<span>{_e(d.message)}{f" ({_e(where)})" if where else ""}{fix}</span></li>'
             )
         parts.append("</ul>")
