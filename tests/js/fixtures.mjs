@@ -23,4 +23,5 @@ export const xss = load("xss");
 export const gradedFail = load("graded-fail");
 export const gradedPass = load("graded-pass");
 export const gradedCellError = load("graded-cell-error");
+export const pythonSummaryLines = load("python-summary-lines");
 export const EVIL = "<img src=x onerror=\"alert(1)\"><script>alert(2)</script>";

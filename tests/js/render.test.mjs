@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { JSDOM } from "jsdom";
 
-import { applyAction, initialState, progressText, renderCard } from "../../js/render.js";
+import { applyAction, initialState, overallState, progressText, renderCard } from "../../js/render.js";
 import * as fx from "./fixtures.mjs";
 
 function render(report, state = {}) {
@@ -213,4 +213,16 @@ test("learner text is never parsed as HTML", () => {
   assert.equal(card.querySelector("li.tfg-check").dataset.checkId, 'a"b<c');
   assert.equal(text(card.querySelector(".tfg-hint-text")), fx.EVIL);
   assert.equal(text(card.querySelector(".tfg-exercise-hint")), fx.EVIL);
+});
+
+test("the card's summary line says what Python's text renderer says, for every report", () => {
+  const byName = {
+    passing: fx.passing, "failing-with-hints": fx.failingWithHints, "error-with-traceback": fx.errorWithTraceback,
+    "cell-error": fx.cellError, "with-diagnostics": fx.withDiagnostics, xss: fx.xss,
+    "graded-fail": fx.gradedFail, "graded-pass": fx.gradedPass, "graded-cell-error": fx.gradedCellError,
+  };
+  assert.deepEqual(Object.keys(fx.pythonSummaryLines).sort(), Object.keys(byName).sort());
+  for (const [name, report] of Object.entries(byName)) {
+    assert.equal(overallState(report).text, fx.pythonSummaryLines[name], name);
+  }
 });

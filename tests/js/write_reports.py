@@ -14,6 +14,7 @@ Usage: ``python tests/js/write_reports.py [OUT_DIR]``.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -113,9 +114,14 @@ def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.json"):
         old.unlink()
+    from tfgrade.render.text import state_line
+
     reports = {**built_reports(), **graded_reports()}
     for name, report in reports.items():
         (out_dir / f"{name}.json").write_text(report.to_json(indent=1), encoding="utf-8")
+    # The text renderer's summary line of each report: the JS card must say the same words.
+    lines = {name: state_line(report) for name, report in reports.items()}
+    (out_dir / "python-summary-lines.json").write_text(json.dumps(lines, indent=1), encoding="utf-8")
     print(f"wrote {len(reports)} reports to {out_dir}")
 
 
