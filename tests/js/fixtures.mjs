@@ -19,6 +19,7 @@ export const failingWithHints = load("failing-with-hints");
 export const errorWithTraceback = load("error-with-traceback");
 export const cellError = load("cell-error");
 export const withDiagnostics = load("with-diagnostics");
+export const mixed = load("mixed");
 export const xss = load("xss");
 export const gradedFail = load("graded-fail");
 export const gradedPass = load("graded-pass");

@@ -218,11 +218,12 @@ test("learner text is never parsed as HTML", () => {
 test("the card's summary line says what Python's text renderer says, for every report", () => {
   const byName = {
     passing: fx.passing, "failing-with-hints": fx.failingWithHints, "error-with-traceback": fx.errorWithTraceback,
-    "cell-error": fx.cellError, "with-diagnostics": fx.withDiagnostics, xss: fx.xss,
+    "cell-error": fx.cellError, "with-diagnostics": fx.withDiagnostics, xss: fx.xss, mixed: fx.mixed,
     "graded-fail": fx.gradedFail, "graded-pass": fx.gradedPass, "graded-cell-error": fx.gradedCellError,
   };
   assert.deepEqual(Object.keys(fx.pythonSummaryLines).sort(), Object.keys(byName).sort());
   for (const [name, report] of Object.entries(byName)) {
     assert.equal(overallState(report).text, fx.pythonSummaryLines[name], name);
   }
+  assert.equal(overallState(fx.mixed).text, "2 failing, 1 skipped", "errors count as failing, skips as skipped");
 });

@@ -73,6 +73,12 @@ def built_reports() -> dict[str, Report]:
                   message="Not checked: your cell stopped with NameError on line 4 before `LayerNormalization` was defined."),
         ), cell_error=CellError(type="NameError", message="name 'tf' is not defined", line=4,
                                 traceback=(TracebackFrame(line=4, code="x = tf.zeros(3)"),))),
+        "mixed": _report((
+            check("defines_class", "Defines LayerNormalization", "pass", 1, 1),
+            check("output_matches_keras", "Output matches Keras", "fail", 0, 2, message="differs"),
+            check("call_runs", "call() runs on a batch", "error", 0, 1, error_type="TypeError", message="boom"),
+            check("gpu_only", "Runs on the GPU", "skip", 0, 1, message="no GPU here"),
+        )),
         "with-diagnostics": _report(
             (check("trains", "Trains", "pass", 1, 1),),
             environment={**ENVIRONMENT, "gpus": ["/physical_device:GPU:0"], "cuda_build": True},
