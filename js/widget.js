@@ -4,7 +4,8 @@
 // ({check id: n}, written here), expanded ([check ids of open rows], written here; kept in
 // the model so a view created again by a display update keeps its rows open), running
 // (bool), progress ({check, index, total}), can_rerun (bool), rerun_error (str).
-// "Re-run checks" sends {type: "rerun"}.
+// "Re-run checks" sends {type: "rerun"}; the kernel answers {type: "rerun-started"} before
+// grading, and a re-run left without an answer stops its spinner and says so.
 //
 // anywidget loads this file as a single module, so tfgrade/widget.py inlines render.js
 // in place of the import line below (no build step; node's tests import both files).
