@@ -7,8 +7,8 @@
 // "Re-run checks" sends {type: "rerun"}; the kernel answers {type: "rerun-started"} before
 // grading, and a re-run left without an answer stops its spinner and says so.
 //
-// anywidget loads this file as a single module, so tfgrade/widget.py inlines render.js
-// in place of the import line below (no build step; node's tests import both files).
+// anywidget loads this file as a single module, so tfgrade/widget.py inlines the card's modules
+// (render.js, words.js) in place of their import lines (no build step; node's tests import them).
 import { applyAction, initialState, renderCard } from "./render.js";
 import { WORDS } from "./words.js";
 

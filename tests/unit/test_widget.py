@@ -188,3 +188,16 @@ def test_rerun_tells_the_front_end_it_started_before_grading():
     with mock.patch.object(card, "send", side_effect=lambda content: events.append(content["type"])):
         card._on_message(card, {"type": "rerun"}, [])
     assert events == ["rerun-started", "graded"]
+
+
+def test_front_end_bundle_is_valid_javascript(tmp_path):
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the card's tests (scripts/setup.sh --test)"
+    bundle = tmp_path / "card.mjs"
+    bundle.write_text(widget_esm(), encoding="utf-8")
+    result = subprocess.run([node, "--check", str(bundle)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert widget_esm().count("export const WORDS") == 1, "words.js is inlined once"
