@@ -216,17 +216,23 @@ def load_ipython_extension(ipython: Any) -> None:
     quiet_tensorflow_start_up()
     if id(ipython) in _loaded:      # loading twice is harmless: keep the first registration
         return
-    from .data import install_offline_fallback
+    from .config import load_settings
+    from .datasets import install_offline_fallback
 
+    try:
+        settings = load_settings()
+    except ValueError:   # a broken setting is reported by the first %%tfcheck; data still load
+        settings = None
     # Fashion-MNIST loads offline in every later cell of this kernel (course data or a stand-in).
-    install_offline_fallback()
+    install_offline_fallback(data_dir=settings.data_dir if settings else None,
+                             offline=settings.offline if settings else False)
     magics = TfcheckMagics(ipython)
     ipython.register_magics(magics)
     _loaded[id(ipython)] = magics
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .data import uninstall_offline_fallback
+    from .datasets import uninstall_offline_fallback
 
     if _loaded.pop(id(ipython), None) is not None:
         uninstall_offline_fallback()

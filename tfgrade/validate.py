@@ -87,10 +87,12 @@ def grade_source(exercise: Exercise, source: str, settings: Settings | None = No
 
     Setup and cell output is swallowed: this is for validation and tests, not learners.
     """
-    from .data import install_offline_fallback
+    from .datasets import install_offline_fallback
     from .engine import run_and_grade
 
-    install_offline_fallback()   # as `%load_ext tfgrade` does in a notebook
+    settings = settings or load_settings()
+    # as `%load_ext tfgrade` does in a notebook
+    install_offline_fallback(data_dir=settings.data_dir, offline=settings.offline)
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     try:
