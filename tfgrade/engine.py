@@ -249,6 +249,7 @@ def _report(exercise: Exercise, settings: Settings, observations: Observations, 
     return Report(
         exercise=exercise.id,
         exercise_version=exercise.version,
+        general_hints=exercise.general_hints,
         title=exercise.title,
         short_id=exercise.short_id,
         score=round(sum(r.points for r in results), 4),
