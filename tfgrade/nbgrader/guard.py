@@ -130,7 +130,7 @@ def _library_modules(depth: int = 2) -> Iterable[tuple[str, ModuleType]]:
             seen.add(id(module))
             yield name, module
             following.extend((f"{name}.{attr}", value) for attr, value in list(vars(module).items())
-                             if isinstance(value, ModuleType) and not attr.startswith("__"))
+                             if isinstance(value, ModuleType) and not attr.startswith("_"))
         level = following
 
 
