@@ -104,6 +104,8 @@ def output_path_findings(shell: Any = None) -> list[str]:
         "display_pub": shell.display_pub,
         "display_formatter": shell.display_formatter,
         "session": getattr(shell.displayhook, "session", None),
+        "sys.stdout": sys.stdout,
+        "sys.stderr": sys.stderr,
     }
     roots.update({f"formatter[{mime}]": f for mime, f in shell.display_formatter.formatters.items()
                   if mime in ("text/plain", "text/html")})
