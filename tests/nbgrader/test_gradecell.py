@@ -135,7 +135,18 @@ def test_grade_cell_loads_tfgrade_afresh_whatever_earlier_cells_did(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_rewritten_score_display_is_refused(tmp_path):
-    tamper = "get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda v, p, c: p.text('7.0'))"
+@pytest.mark.parametrize(("tamper", "message"), [
+    # a cell's own function as the float display: found among the formatter's printers
+    ("get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda v, p, c: p.text('7.0'))",
+     "registered its own text display for float"),
+    # a built-in as the float display (prints, displays nothing): found by formatting the score
+    ("get_ipython().display_formatter.formatters['text/plain'].for_type(float, print)", "would be displayed as ''"),
+    # %precision is the learner's own business: put back, not refused
+    ("%precision 0", None),
+])
+def test_the_score_is_displayed_as_itself_or_refused(tmp_path, tamper, message):
     outcome = _grade_in_shell(tmp_path, tamper)
-    assert outcome["value"] is None and "Tampered" in outcome["error"] and "text display" in outcome["error"]
+    if message is None:
+        assert outcome == {"value": 6.0, "error": None}
+    else:
+        assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome

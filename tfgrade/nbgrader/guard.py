@@ -147,10 +147,21 @@ def library_findings() -> list[str]:
 
 
 def check_score_display(score: float, shell: Any = None) -> None:
-    """The score's text as nbgrader will read it must be the score itself."""
+    """The score's text as nbgrader will read it must be the score itself.
+
+    ``%precision`` is put back to Python's own float display first: nbgrader reads the text,
+    and a rounded score could be more than the points earned.
+    """
     shell = shell if shell is not None else current_shell()
     if shell is None:
         return
-    data, _ = shell.display_formatter.format(score)
-    if data.get("text/plain") != repr(score):
-        raise Tampered(f"the score {score!r} would be displayed as {data.get('text/plain')!r}")
+    plain = shell.display_formatter.formatters.get("text/plain")
+    if getattr(plain, "float_precision", "") != "":
+        plain.float_precision = ""
+    text = shell.display_formatter.format(score)[0].get("text/plain", "")
+    try:
+        shown = float(text)
+    except ValueError:
+        shown = None
+    if shown is None or abs(shown - score) > 1e-9:
+        raise Tampered(f"the score {score!r} would be displayed as {text!r}")
