@@ -34,25 +34,12 @@ class TfanswerMagics(Magics):
             exercise = get_exercise(line.strip())
         except UnknownExerciseError as exc:
             raise UsageError(str(exc)) from None
-        _initialise_devices_quietly()
         observations = observe_cell(exercise, cell, self.shell.user_ns, shell=self.shell, first_line=2)
         self.observations[exercise.id] = observations
         error = observations.cell.error if observations.cell else None
         if error is not None:
             lines = [f"{error.describe()}"] + [f"  line {f.line}: {f.code}" for f in error.traceback]
             sys.stderr.write("\n".join(lines) + "\n")
-
-
-def _initialise_devices_quietly() -> None:
-    """TensorFlow's first device query writes "failed call to cuInit" (and the like) to stderr on
-    machines without a GPU; the probes would trigger it inside the learner's cell. Do it here, once,
-    with stderr kept out, if the notebook already uses TensorFlow."""
-    if "tensorflow" not in sys.modules:
-        return
-    from .quiet import stderr_kept_out
-
-    with stderr_kept_out():
-        sys.modules["tensorflow"].config.list_physical_devices()
 
 
 def load_ipython_extension(ipython: Any) -> None:

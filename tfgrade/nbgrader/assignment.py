@@ -26,6 +26,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..catalog import get_exercise
+from ..config import Settings
 from ..spec import Exercise
 from .bootstrap import cell_source
 from .fingerprint import hidden_digest, visible_digest
@@ -104,9 +105,11 @@ def _cells_for(exercise: Exercise) -> list[nbformat.NotebookNode]:
     return cells
 
 
-def build_source_notebook(ids: Iterable[str], *, title: str = "TensorFlow exercises") -> nbformat.NotebookNode:
-    """The nbgrader source notebook for the exercises ``ids`` (ids or short ids), in that order."""
-    exercises = [get_exercise(i) for i in ids]
+def build_source_notebook(ids: Iterable[str], *, title: str = "TensorFlow exercises",
+                          settings: Settings | None = None) -> nbformat.NotebookNode:
+    """The nbgrader source notebook for the exercises ``ids`` (ids or short ids), in that order;
+    ``settings`` say where course folders are (default: the environment and tfgrade.toml)."""
+    exercises = [get_exercise(i, settings=settings) for i in ids]
     if not exercises:
         raise ValueError("name at least one exercise, e.g. `tfgrade assign q03 ex12 --nbgrader ps1.ipynb`")
     cells = [new_markdown_cell(_INTRO.format(title=title), metadata=_nbgrader("tfgrade-intro", locked=True)),
@@ -123,11 +126,12 @@ def build_source_notebook(ids: Iterable[str], *, title: str = "TensorFlow exerci
     return notebook
 
 
-def write_source_notebook(path: Path, ids: Iterable[str], *, title: str | None = None) -> Path:
+def write_source_notebook(path: Path, ids: Iterable[str], *, title: str | None = None,
+                          settings: Settings | None = None) -> Path:
     path = Path(path)
     if path.suffix != ".ipynb":
         raise ValueError(f"{path}: the nbgrader source notebook must end in .ipynb")
-    notebook = build_source_notebook(ids, title=title or path.stem.replace("_", " "))
+    notebook = build_source_notebook(ids, title=title or path.stem.replace("_", " "), settings=settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(path))
     return path

@@ -100,11 +100,11 @@ def _grade(exercise_id: str, part: str, digest: str, namespace: Any, shell: Any)
 
     environ = initial_environment()
     with _environment(environ, ("TFGRADE_EXERCISES", "TFGRADE_DATA")):
-        exercise = get_exercise(exercise_id)
         # Settings come from the kernel's starting environment only: a cell can rewrite
         # os.environ, and the notebook's folder (where a tfgrade.toml could sit) is the learner's.
-        settings = load_settings(environ=environ, folder=exercise.folder, include_hidden=part == "hidden",
+        settings = load_settings(environ=environ, folder=Path(__file__).parent, include_hidden=part == "hidden",
                                  widget=False)
+        exercise = get_exercise(exercise_id, settings=settings)
         observations = _recorded_observations(shell, exercise.id)
         if part == "hidden":
             installed = hidden_digest(exercise)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..report import Diagnostic
+from ..startup import is_start_up_noise
 
 __all__ = ["Captured", "stderr_kept_out", "captured_diagnostics"]
 
@@ -90,7 +91,8 @@ def captured_diagnostics(captured: Captured) -> list[Diagnostic]:
         seen.setdefault(text, Diagnostic(kind="python-warning", severity="info", message=text, source="checks",
                                          details={"file": str(w.filename), "line": w.lineno}))
     out = list(seen.values())
-    lines = [line for line in captured.text.splitlines() if line.strip()]
+    # TensorFlow's start-up lines (cuInit on GPU-less machines, oneDNN, ...) are not news to anyone.
+    lines = [line for line in captured.text.splitlines() if not is_start_up_noise(line)]
     if lines:
         shown = lines[0] if len(lines) == 1 else f"{lines[0]} (and {len(lines) - 1} more lines)"
         out.append(Diagnostic(
