@@ -20,7 +20,6 @@ from tfgrade.validate import grade_source
 
 EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
 VARIANTS = Path(__file__).resolve().parent / "unit" / "variants"
-CAUGHT_BY_PREFIX = "# caught-by:"
 # Seeds the reference and the correct variants must pass with (the exercise's own seed comes first).
 SEEDS = (None, 1, 7, 2024, 31337)
 
@@ -32,10 +31,8 @@ def exercise(folder: str) -> Exercise:
 
 def caught_by(mutant: Mutant) -> tuple[str, ...]:
     """The check function names a mutant's header says must catch it."""
-    for line in mutant.path.read_text(encoding="utf-8").splitlines()[:5]:
-        if line.startswith(CAUGHT_BY_PREFIX):
-            return tuple(n.strip() for n in line[len(CAUGHT_BY_PREFIX):].split(",") if n.strip())
-    raise AssertionError(f"{mutant.path}: no `{CAUGHT_BY_PREFIX} check_name` line in the header")
+    assert mutant.caught_by, f"{mutant.path}: no `# caught-by: check_name` line in the header"
+    return mutant.caught_by
 
 
 def mutant_cases(folders: list[str]) -> list[tuple[str, str]]:

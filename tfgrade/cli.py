@@ -60,13 +60,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .catalog import get_exercise, load_catalog
+    from .catalog import load_catalog
     from .validate import validate_exercise
     from .validate_report import print_validation, validation_to_dict
 
     settings = _settings(args).updated(include_hidden=True)
     catalog = load_catalog(settings)
-    exercises = [get_exercise(i, settings=settings) for i in args.exercises] or list(catalog.exercises)
+    exercises = [catalog.find(i) for i in args.exercises] or list(catalog.exercises)
     console = _console(stderr=args.json == "-")
     summary, failed = [], False
     for ex in exercises:
@@ -94,6 +94,19 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from .nbgrader import write_source_notebook
+
+    if not args.nbgrader.endswith(".ipynb"):
+        _console(stderr=True).print(f"tfgrade assign: --nbgrader {args.nbgrader}: give a notebook path ending in .ipynb",
+                                    markup=False)
+        return EXIT_USAGE
+    path = write_source_notebook(Path(args.nbgrader), args.exercises, settings=_settings(args))
+    _console().print(f"wrote the nbgrader source notebook {path}; put it in source/<assignment>/ "
+                     "and run `nbgrader generate_assignment <assignment>`")
+    return EXIT_OK
+
+
 def _cmd_new(args: argparse.Namespace) -> int:
     from .catalog import load_catalog
     from .scaffold import scaffold_exercise
@@ -101,8 +114,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
     catalog = load_catalog(_settings(args))
     taken = {name: ex.folder for ex in catalog.exercises for name in (ex.id, ex.short_id)}
     folder = scaffold_exercise(args.id, Path(args.dir), taken)
-    _console().print(f"wrote {folder}: edit prompt.md, solution.py, checks.py, mutants/, README.md; "
-                     f"then run `tfgrade validate {args.id}` with this folder's parent as a course folder", markup=False)
+    _console().print(f"wrote {folder}; edit its files (each says what it is for), then check it with\n"
+                     f"  TFGRADE_EXERCISES={folder.parent} tfgrade validate {args.id}", markup=False)
     return EXIT_OK
 
 
@@ -202,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     wb.add_argument("-o", "--output", default="chapter12.ipynb")
     wb.add_argument("--solutions", action="store_true", help="fill in the reference solutions")
     wb.set_defaults(run=_cmd_workbook)
+    asg = sub.add_parser("assign", help="write an nbgrader source notebook for some exercises")
+    asg.add_argument("exercises", nargs="+", help="exercise ids, in the order of the assignment")
+    asg.add_argument("--nbgrader", required=True, metavar="OUT.ipynb", help="the source notebook to write")
+    asg.set_defaults(run=_cmd_assign)
     gr = sub.add_parser("grade", help="run notebooks in fresh kernels and report their scores")
     gr.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     gr.add_argument("-j", "--jobs", type=int, default=1, help="kernels at once (default 1)")

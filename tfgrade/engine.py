@@ -237,7 +237,6 @@ def grade(
     return build(results, session.observations(), caught)
 
 
-
 def _report(exercise: Exercise, settings: Settings, observations: Observations, results: list[CheckResult],
             check_observations: Observations | None, extra: tuple[Diagnostic, ...], began: float,
             checks_time: float) -> Report:
@@ -254,6 +253,7 @@ def _report(exercise: Exercise, settings: Settings, observations: Observations, 
     return Report(
         exercise=exercise.id,
         exercise_version=exercise.version,
+        general_hints=exercise.general_hints,
         title=exercise.title,
         short_id=exercise.short_id,
         score=round(sum(r.points for r in results), 4),
@@ -328,11 +328,13 @@ def run_and_grade(
     first_line: int = 2,
     on_progress: Callable[[str, int, int], None] | None = None,
     echo_output: bool = True,
+    on_stuck: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does."""
+    """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does.
+    ``on_stuck`` as for :func:`grade`."""
     settings = settings or load_settings()
     started = time.perf_counter()
     observations = observe_cell(exercise, source, namespace, shell=shell, settings=settings,
                                 first_line=first_line, echo_output=echo_output)
     return grade(exercise, namespace, observations=observations, settings=settings,
-                 on_progress=on_progress, started=started)
+                 on_progress=on_progress, started=started, on_stuck=on_stuck)

@@ -16,8 +16,8 @@ EPS = 1e-3
 BUILD_SHAPE = (4, 6)
 # The check that reports a broken stage; the others skip and point to it.
 STAGE_OWNERS = {
-    "build": ("check_weights_created", "build() creates weights named alpha and beta"),
-    "call": ("check_output_matches_keras", "Output matches keras.layers.LayerNormalization"),
+    "build": ("check_weights_created", "build() creates weights named alpha and beta, one value per feature"),
+    "call": ("check_output_matches_keras", "Output matches keras.layers.LayerNormalization on 2-D inputs"),
 }
 
 
@@ -137,11 +137,13 @@ def require_stage(layer_cls, stage, check_name):
 
 
 @pytest.fixture
-def layer_cls(learner):
+def layer_cls(learner, request):
     cls = learner.require("LayerNormalization")
-    assert isinstance(cls, type) and issubclass(cls, layer_bases()), (
-        "`LayerNormalization` should be a class that subclasses keras.layers.Layer."
-    )
+    if not (isinstance(cls, type) and issubclass(cls, layer_bases())):
+        owner, title = STAGE_OWNERS["build"]
+        if request.node.name != owner:
+            pytest.skip(f"Not checked yet: `LayerNormalization` must be a Keras layer first (see the check \"{title}\").")
+        raise AssertionError("`LayerNormalization` should be a class that subclasses keras.layers.Layer.")
     return cls
 
 

@@ -54,12 +54,18 @@ def test_call_left_as_starter_is_named_in_learner_terms():
     assert not [c for c in report.checks if "NoneType" in c.message or "KeyError" in c.message]
 
 
-def test_keras2_positional_name_gives_one_message_and_skips_the_rest():
-    report = grade("ex12-layer-norm", "mutant:keras2_positional_name")
+@pytest.mark.parametrize("mutant,says", [
+    ("keras2_positional_name", 'add_weight(name="alpha"'),
+    ("not_a_layer", "subclasses keras.layers.Layer"),
+    ("full_input_shape", "input_shape[-1:]"),
+])
+def test_one_root_cause_gives_one_message_and_skips_the_rest(mutant, says):
+    report = grade("ex12-layer-norm", f"mutant:{mutant}")
     failed = [c for c in report.checks if c.status in ("fail", "error")]
     assert [c.id for c in failed] == ["weights_created"], lost_checks(report)
-    assert 'add_weight(name="alpha"' in failed[0].message
-    assert all(c.status == "skip" for c in report.checks if c.id != "weights_created")
+    assert says in failed[0].message
+    skipped = [c for c in report.checks if c.id != "weights_created"]
+    assert all(c.status == "skip" and "weights named alpha and beta" in c.message for c in skipped), lost_checks(report)
 
 
 def test_gradient_advice_says_what_was_seen():

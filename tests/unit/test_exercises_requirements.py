@@ -1,30 +1,17 @@
-"""Every exercise (ex13 aside: its own tests) states its requirements in README.md, each with a
-check that exists and mutants whose headers name that check; every mutant appears in the table."""
+"""Every exercise (ex13 aside: it has its own tests) states its requirements in README.md, each
+with a check that exists, and lists every mutant on a row whose checks its header names."""
 
 from __future__ import annotations
 
 import ast
-import re
 
 import pytest
+
+from tfgrade.requirements import read_requirements
 
 from ..exercise_harness import EXERCISES, caught_by, exercise
 
 FOLDERS = sorted(p.name for p in EXERCISES.iterdir() if (p / "exercise.toml").is_file() and p.name != "ex13-training-loop")
-HEADER = "| Requirement | Check | Mutant |"
-
-
-def _rows(folder: str) -> list[tuple[str, list[str], list[str]]]:
-    text = (EXERCISES / folder / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Requirements", 1)[1]
-    lines = [line for line in section.splitlines() if line.startswith("|")]
-    assert lines and lines[0].strip() == HEADER, f"{folder}: the table must start with {HEADER!r}"
-    rows = []
-    for line in lines[2:]:
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        requirement, check, mutant = cells[0], cells[-2], cells[-1]
-        rows.append((requirement, re.findall(r"`([^`]+)`", check), re.findall(r"`([^`]+)`", mutant)))
-    return rows
 
 
 def _check_functions(folder: str) -> set[str]:
@@ -37,23 +24,26 @@ def _check_functions(folder: str) -> set[str]:
     return names
 
 
+def _requirements(folder: str):
+    mutants = {m.name for m in exercise(folder).mutants}
+    rows, problems = read_requirements(EXERCISES / folder / "README.md", _check_functions(folder), mutants)
+    assert not problems, "\n".join(map(str, problems))
+    return rows
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_requirement_has_an_existing_check(folder):
-    functions = _check_functions(folder)
-    for requirement, checks, _ in _rows(folder):
-        assert checks, f"{folder}: no check for {requirement!r}"
-        assert set(checks) <= functions, f"{folder}: {sorted(set(checks) - functions)} are not check functions"
+    assert _requirements(folder)
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_table_mutants_are_declared_caught_by_their_row(folder):
     mutants = {m.name: m for m in exercise(folder).mutants}
     listed = set()
-    for requirement, checks, names in _rows(folder):
-        for name in names:
-            assert name in mutants, f"{folder}: the table names a mutant {name!r} that does not exist"
-            assert set(caught_by(mutants[name])) & set(checks), (
-                f"{folder}: mutant {name!r} is listed for {requirement!r} but its header names {caught_by(mutants[name])}"
+    for row in _requirements(folder):
+        for name in row.mutants:
+            assert set(caught_by(mutants[name])) & set(row.checks), (
+                f"{folder}: mutant {name!r} is listed for {row.text!r} but its header names {caught_by(mutants[name])}"
             )
             listed.add(name)
     assert set(mutants) <= listed, f"{folder}: mutants missing from the table: {sorted(set(mutants) - listed)}"
@@ -65,3 +55,10 @@ def test_declared_checks_exist(folder):
     for mutant in exercise(folder).mutants:
         unknown = set(caught_by(mutant)) - functions
         assert not unknown, f"{folder}/{mutant.name}: the header names unknown checks {sorted(unknown)}"
+
+
+def test_every_exercise_is_graded_by_one_per_exercise_test_module():
+    from . import test_exercises_ex12, test_exercises_q02_q06, test_exercises_q07_q11
+
+    grouped = [*test_exercises_q02_q06.FOLDERS, *test_exercises_q07_q11.FOLDERS, *test_exercises_ex12.FOLDERS]
+    assert sorted(grouped) == FOLDERS, "add the new exercise's folder to one test_exercises_*.py module"
