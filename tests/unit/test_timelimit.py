@@ -256,3 +256,24 @@ def test_a_broad_except_in_learner_code_does_not_swallow_the_time_limit():
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
     assert "thread: stopped" in out, out
     assert "main: stopped" in out, out
+
+
+def test_an_on_stuck_that_raises_writes_nothing_and_the_limit_still_holds(capfd):
+    release = threading.Event()
+
+    def on_stuck(limit):
+        release.set()
+        raise RuntimeError("telling the learner failed")
+
+    give_up = time.monotonic() + 10
+    capfd.readouterr()
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.1, on_stuck=on_stuck, grace=0.2, retry=0.05):
+            while time.monotonic() < give_up:
+                try:
+                    _spin_forever()
+                except BaseException:  # noqa: BLE001
+                    if release.is_set():
+                        break
+    assert release.is_set()
+    assert capfd.readouterr() == ("", "")               # no thread traceback in the cell's stderr
