@@ -133,6 +133,12 @@ class TimeLimit:
 
     # -- the watchdog thread ---------------------------------------------------------------
     def _watch(self) -> None:
+        try:
+            self._watch_until_finished()
+        except Exception:  # noqa: BLE001 - a thread's traceback would land in the cell's stderr
+            self._finished.wait()
+
+    def _watch_until_finished(self) -> None:
         if self._finished.wait(self.seconds):
             return
         self.where = _learner_location(sys._current_frames().get(self._target))
@@ -154,7 +160,10 @@ class TimeLimit:
                 if self.where is None:
                     self.where = _learner_location(sys._current_frames().get(self._target))
                 if self.on_stuck is not None:
-                    self.on_stuck(self)
+                    try:
+                        self.on_stuck(self)
+                    except Exception:  # noqa: BLE001 - keep stopping the check even if telling failed
+                        pass
 
 
 def time_limit(seconds: float, **options: object) -> TimeLimit:

@@ -256,3 +256,27 @@ def test_a_broad_except_in_learner_code_does_not_swallow_the_time_limit():
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
     assert "thread: stopped" in out, out
     assert "main: stopped" in out, out
+
+
+def test_an_on_stuck_that_raises_writes_nothing_and_the_limit_still_holds(capfd, monkeypatch):
+    release = threading.Event()
+    escaped: list[BaseException] = []             # what would reach threading.excepthook (the cell's stderr)
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+
+    def on_stuck(limit):
+        release.set()
+        raise RuntimeError("telling the learner failed")
+
+    give_up = time.monotonic() + 10
+    capfd.readouterr()
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.1, on_stuck=on_stuck, grace=0.2, retry=0.05):
+            while time.monotonic() < give_up and not release.is_set():
+                try:
+                    while time.monotonic() < give_up:
+                        pass
+                except BaseException:  # noqa: BLE001 - swallows every timeout
+                    pass
+    assert release.is_set()
+    assert escaped == []
+    assert capfd.readouterr() == ("", "")
