@@ -152,3 +152,40 @@ def test_the_score_is_displayed_as_itself_or_refused(tmp_path, tamper, message):
         assert outcome == {"value": 6.0, "error": None}
     else:
         assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome
+
+
+# A course exercise's hidden grade cell: the checks come from the grader's course folder, named by
+# TFGRADE_EXERCISES when the kernel started; a cell that points os.environ elsewhere changes nothing.
+_COURSE_SCRIPT = textwrap.dedent('''
+    import json, sys
+    from IPython.core.interactiveshell import InteractiveShell
+    from tfgrade.catalog import get_exercise
+    from tfgrade.nbgrader.assignment import grade_cell_text
+    from tfgrade.nbgrader.fingerprint import hidden_digest
+    shell = InteractiveShell.instance()
+    exercise = get_exercise("c01")
+    cell = grade_cell_text(exercise, "hidden", hidden_digest(exercise), 3.0)
+    shell.run_cell(sys.argv[1])
+    result = shell.run_cell(cell)
+    error = result.error_in_exec
+    print("RESULT " + json.dumps({"value": result.result, "error": repr(error) if error else None}))
+''')
+_HIDDEN = "import pytest\n\n@pytest.mark.points(3)\ndef check_hidden(learner):\n    assert learner['add_one'](1) == 2\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("def add_one(x):\n    return x + 1\n", 3.0),
+    # wrong answer, and the course folder swapped for one whose hidden check always passes
+    ("def add_one(x):\n    return x\nimport os\nos.environ['TFGRADE_EXERCISES'] = {fake!r}\n", 0.0),
+])
+def test_hidden_checks_come_from_the_graders_course_folder(tmp_path, answer, expected):
+    course, fake = tmp_path / "course", tmp_path / "fake"
+    write_exercise(course, "c01-demo", short_id="c01", hidden_checks=_HIDDEN)
+    write_exercise(fake, "c01-demo", short_id="c01", hidden_checks=_HIDDEN.replace("assert", "assert True or"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "TFGRADE_EXERCISES": str(course)}
+    done = subprocess.run([sys.executable, "-P", "-c", _COURSE_SCRIPT, answer.format(fake=str(fake))],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    assert line, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(line[-1][len("RESULT "):]) == {"value": expected, "error": None}

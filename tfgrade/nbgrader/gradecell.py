@@ -34,11 +34,14 @@ _COPIED_SUFFIXES = (".toml", ".py", ".json", ".csv", ".txt", ".npz", ".npy")
 
 
 def initial_environment() -> dict[str, str]:
-    """The kernel's environment as it started: a cell's ``os.environ[...] = ...`` does not change it
-    (``posix.environ`` is the snapshot ``os.environ`` was built from)."""
-    import posix
-
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in posix.environ.items()}
+    """The kernel's environment as it started, which a cell's ``os.environ[...] = ...`` does not
+    change (Linux: ``/proc/self/environ``); elsewhere the environment as it is now."""
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return dict(os.environ)
+    pairs = (entry.partition(b"=") for entry in raw.split(b"\0") if b"=" in entry)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, _, v in pairs}
 
 
 @contextmanager
