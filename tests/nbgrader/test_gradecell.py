@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -71,6 +72,19 @@ def test_library_findings_name_a_replaced_numpy_function(monkeypatch):
 def test_points_earned_on_the_cell_scale(score, max_score, points, earned):
     report = Report(exercise="x", title="x", short_id="x", score=score, max_score=max_score, checks=())
     assert gradecell._points_earned(report, points) == earned
+
+
+def test_recorded_observations_are_rebuilt_from_the_fresh_classes():
+    from tfgrade.observations import CellOutcome, Observations
+
+    # The class an earlier load of tfgrade made: same module and name, another class object.
+    stale = dataclasses.make_dataclass("CellOutcome", [("error", object), ("duration", float),
+                                                       ("defined", tuple, dataclasses.field(default=()))])
+    stale.__module__ = "tfgrade.observations"
+    recorded = Observations(cell=stale(error=None, duration=1.5, defined=("a",)), diagnostics=())
+    rebuilt = gradecell._refreshed(recorded)
+    assert isinstance(rebuilt.cell, CellOutcome) and rebuilt.cell.duration == 1.5 and rebuilt.cell.defined == ("a",)
+    assert gradecell._refreshed(rebuilt) == rebuilt
 
 
 def test_hidden_only_view_runs_just_the_hidden_checks(tmp_path):

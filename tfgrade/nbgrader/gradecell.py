@@ -11,6 +11,7 @@ returns a number or raises, since nbgrader gives a grade cell without output ful
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import os
 import shutil
@@ -75,6 +76,28 @@ def _hidden_only(exercise: Exercise) -> Iterator[Exercise]:
         yield load_exercise(view)
 
 
+def _refreshed(value: Any) -> Any:
+    """``value`` rebuilt from this load of tfgrade's classes.
+
+    Observations recorded by the answer cell are objects of the tfgrade modules loaded before
+    this grade cell dropped them; code that asks ``isinstance(x, DeviceObservation)`` would
+    not recognise them.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_refreshed(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _refreshed(v) for k, v in value.items()}
+    cls = type(value)
+    if not dataclasses.is_dataclass(value) or not cls.__module__.startswith("tfgrade."):
+        return value
+    fresh = importlib.import_module(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        fresh = getattr(fresh, part, None)
+    target = fresh if isinstance(fresh, type) and dataclasses.is_dataclass(fresh) else cls
+    fields = {f.name: _refreshed(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+    return target(**fields)
+
+
 def _recorded_observations(shell: Any, exercise_id: str) -> Any:
     """What probes saw while the answer cell ran under ``%%tfanswer`` (or ``%%tfcheck``)."""
     registry = getattr(getattr(shell, "magics_manager", None), "registry", {}) or {}
@@ -83,7 +106,12 @@ def _recorded_observations(shell: Any, exercise_id: str) -> Any:
     if found is None and registry.get("TfcheckMagics") is not None:
         session = getattr(registry["TfcheckMagics"], "session", None)
         found = getattr(session, "last_observations", {}).get(exercise_id)
-    return found
+    if found is None:
+        return None
+    try:
+        return _refreshed(found)
+    except Exception:   # an observation type that cannot be rebuilt: the recorded object still reads
+        return found
 
 
 def _changed_checks_note(exercise: Exercise, part: str, recorded: str, installed: str | None) -> Diagnostic:
