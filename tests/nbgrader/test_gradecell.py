@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -71,6 +72,19 @@ def test_library_findings_name_a_replaced_numpy_function(monkeypatch):
 def test_points_earned_on_the_cell_scale(score, max_score, points, earned):
     report = Report(exercise="x", title="x", short_id="x", score=score, max_score=max_score, checks=())
     assert gradecell._points_earned(report, points) == earned
+
+
+def test_recorded_observations_are_rebuilt_from_the_fresh_classes():
+    from tfgrade.observations import CellOutcome, Observations
+
+    # The class an earlier load of tfgrade made: same module and name, another class object.
+    stale = dataclasses.make_dataclass("CellOutcome", [("error", object), ("duration", float),
+                                                       ("defined", tuple, dataclasses.field(default=()))])
+    stale.__module__ = "tfgrade.observations"
+    recorded = Observations(cell=stale(error=None, duration=1.5, defined=("a",)), diagnostics=())
+    rebuilt = gradecell._refreshed(recorded)
+    assert isinstance(rebuilt.cell, CellOutcome) and rebuilt.cell.duration == 1.5 and rebuilt.cell.defined == ("a",)
+    assert gradecell._refreshed(rebuilt) == rebuilt
 
 
 def test_hidden_only_view_runs_just_the_hidden_checks(tmp_path):
@@ -152,3 +166,40 @@ def test_the_score_is_displayed_as_itself_or_refused(tmp_path, tamper, message):
         assert outcome == {"value": 6.0, "error": None}
     else:
         assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome
+
+
+# A course exercise's hidden grade cell: the checks come from the grader's course folder, named by
+# TFGRADE_EXERCISES when the kernel started; a cell that points os.environ elsewhere changes nothing.
+_COURSE_SCRIPT = textwrap.dedent('''
+    import json, sys
+    from IPython.core.interactiveshell import InteractiveShell
+    from tfgrade.catalog import get_exercise
+    from tfgrade.nbgrader.assignment import grade_cell_text
+    from tfgrade.nbgrader.fingerprint import hidden_digest
+    shell = InteractiveShell.instance()
+    exercise = get_exercise("c01")
+    cell = grade_cell_text(exercise, "hidden", hidden_digest(exercise), 3.0)
+    shell.run_cell(sys.argv[1])
+    result = shell.run_cell(cell)
+    error = result.error_in_exec
+    print("RESULT " + json.dumps({"value": result.result, "error": repr(error) if error else None}))
+''')
+_HIDDEN = "import pytest\n\n@pytest.mark.points(3)\ndef check_hidden(learner):\n    assert learner['add_one'](1) == 2\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("def add_one(x):\n    return x + 1\n", 3.0),
+    # wrong answer, and the course folder swapped for one whose hidden check always passes
+    ("def add_one(x):\n    return x\nimport os\nos.environ['TFGRADE_EXERCISES'] = {fake!r}\n", 0.0),
+])
+def test_hidden_checks_come_from_the_graders_course_folder(tmp_path, answer, expected):
+    course, fake = tmp_path / "course", tmp_path / "fake"
+    write_exercise(course, "c01-demo", short_id="c01", hidden_checks=_HIDDEN)
+    write_exercise(fake, "c01-demo", short_id="c01", hidden_checks=_HIDDEN.replace("assert", "assert True or"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "TFGRADE_EXERCISES": str(course)}
+    done = subprocess.run([sys.executable, "-P", "-c", _COURSE_SCRIPT, answer.format(fake=str(fake))],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    assert line, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(line[-1][len("RESULT "):]) == {"value": expected, "error": None}

@@ -5,8 +5,10 @@ any name, monkeypatched ``tfgrade`` or ``pytest``, put a fake ``tfgrade`` packag
 the notebook, or replaced ``builtins.__import__``. So the grade cell reaches Python's import
 machinery from importlib's own frozen bootstrap module (found from a literal, not through any
 name a cell can rebind), drops every ``tfgrade``/``pytest``/``pluggy`` module from
-``sys.modules``, and imports them again from the installed files with the standard finders
-only, installed locations first and the notebook's folder left out. The grading itself is
+``sys.modules``, and imports them again from the installed files: the standard finders first,
+import hooks defined in notebook cells left out, installed locations first on the path and the
+notebook's folder left out. That import state holds while the cell grades (lazy imports
+included) and is put back afterwards. The grading itself is
 :func:`tfgrade.nbgrader.gradecell.grade_here`.
 
 :func:`_tfgrade_grade` is written into each cell as source text (``inspect.getsource``), so
@@ -32,13 +34,22 @@ def _tfgrade_grade(exercise, part, digest, points, fresh=("tfgrade", "pytest", "
     for name in [n for n in sys.modules if n.partition(".")[0] in fresh]:
         del sys.modules[name]
     here = ext._os.getcwd()
-    pythonpath = ext._os.environ.get(b"PYTHONPATH", b"").decode().split(":")
+    try:    # the environment the kernel started with: a cell's os.environ[...] = ... does not reach it
+        fd = ext._os.open("/proc/self/environ", 0)
+        started = ext._os.read(fd, 1 << 22).split(b"\0")
+        ext._os.close(fd)
+    except:  # noqa: E722 - no built-in names in this function; not Linux: the environment as it is now
+        started = [k + b"=" + v for k, v in ext._os.environ.items()]
+    pythonpath = ([e[11:] for e in started if e.startswith(b"PYTHONPATH=")] + [b""])[0].decode().split(":")
     usable = [p for p in sys.path if p.__class__ is "".__class__ and p not in ("", ".")]
     installed = [p for p in usable if p.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix)) or p in pythonpath]
     others = [p for p in usable if p not in installed and p != here and not p.startswith(here + "/")]
+    standard = [boot["BuiltinImporter"], boot["FrozenImporter"], ext.PathFinder]
     saved = (sys.path, sys.meta_path, sys.path_hooks, sys.path_importer_cache, builtins["__import__"])
-    sys.path, sys.meta_path = installed + others, [boot["BuiltinImporter"], boot["FrozenImporter"], ext.PathFinder]
-    sys.path_hooks = [ext.FileFinder.path_hook(*ext._get_supported_file_loaders())]
+    sys.path = installed + others
+    sys.meta_path = standard + [f for f in saved[1] if f.__module__ != "__main__" and f not in standard]
+    sys.path_hooks = [ext.FileFinder.path_hook(*ext._get_supported_file_loaders())] + [
+        h for h in saved[2] if h.__module__ != "__main__"]
     sys.path_importer_cache, builtins["__import__"] = {}, boot["__import__"]
     try:
         return boot["_gcd_import"]("tfgrade.nbgrader.gradecell").grade_here(exercise, part, digest, points)

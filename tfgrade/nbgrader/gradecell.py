@@ -11,6 +11,7 @@ returns a number or raises, since nbgrader gives a grade cell without output ful
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import os
 import shutil
@@ -34,11 +35,14 @@ _COPIED_SUFFIXES = (".toml", ".py", ".json", ".csv", ".txt", ".npz", ".npy")
 
 
 def initial_environment() -> dict[str, str]:
-    """The kernel's environment as it started: a cell's ``os.environ[...] = ...`` does not change it
-    (``posix.environ`` is the snapshot ``os.environ`` was built from)."""
-    import posix
-
-    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in posix.environ.items()}
+    """The kernel's environment as it started, which a cell's ``os.environ[...] = ...`` does not
+    change (Linux: ``/proc/self/environ``); elsewhere the environment as it is now."""
+    try:
+        raw = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return dict(os.environ)
+    pairs = (entry.partition(b"=") for entry in raw.split(b"\0") if b"=" in entry)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, _, v in pairs}
 
 
 @contextmanager
@@ -72,6 +76,28 @@ def _hidden_only(exercise: Exercise) -> Iterator[Exercise]:
         yield load_exercise(view)
 
 
+def _refreshed(value: Any) -> Any:
+    """``value`` rebuilt from this load of tfgrade's classes.
+
+    Observations recorded by the answer cell are objects of the tfgrade modules loaded before
+    this grade cell dropped them; code that asks ``isinstance(x, DeviceObservation)`` would
+    not recognise them.
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(_refreshed(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _refreshed(v) for k, v in value.items()}
+    cls = type(value)
+    if not dataclasses.is_dataclass(value) or not cls.__module__.startswith("tfgrade."):
+        return value
+    fresh = importlib.import_module(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        fresh = getattr(fresh, part, None)
+    target = fresh if isinstance(fresh, type) and dataclasses.is_dataclass(fresh) else cls
+    fields = {f.name: _refreshed(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+    return target(**fields)
+
+
 def _recorded_observations(shell: Any, exercise_id: str) -> Any:
     """What probes saw while the answer cell ran under ``%%tfanswer`` (or ``%%tfcheck``)."""
     registry = getattr(getattr(shell, "magics_manager", None), "registry", {}) or {}
@@ -80,7 +106,12 @@ def _recorded_observations(shell: Any, exercise_id: str) -> Any:
     if found is None and registry.get("TfcheckMagics") is not None:
         session = getattr(registry["TfcheckMagics"], "session", None)
         found = getattr(session, "last_observations", {}).get(exercise_id)
-    return found
+    if found is None:
+        return None
+    try:
+        return _refreshed(found)
+    except Exception:   # an observation type that cannot be rebuilt: the recorded object still reads
+        return found
 
 
 def _changed_checks_note(exercise: Exercise, part: str, recorded: str, installed: str | None) -> Diagnostic:
