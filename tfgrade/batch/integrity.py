@@ -40,6 +40,13 @@ def _is_code_like(value: Any) -> bool:
                               staticmethod, property))
 
 
+def _restorable(value: Any, deep: bool) -> bool:
+    if deep:
+        return not isinstance(value, _SCALARS)
+    # numpy 2's functions are dispatcher objects, not functions: any callable but a module counts.
+    return _is_code_like(value) or (callable(value) and not isinstance(value, types.ModuleType))
+
+
 class Baseline:
     def __init__(self) -> None:
         self.modules: dict[str, types.ModuleType] = {}
@@ -57,8 +64,7 @@ class Baseline:
             except TypeError:
                 continue
             # Scalars (flags, counters) change legitimately while tfgrade runs: left alone.
-            self.attributes[name] = {k: v for k, v in namespace.items()
-                                     if _is_code_like(v) or (deep and not isinstance(v, _SCALARS))}
+            self.attributes[name] = {k: v for k, v in namespace.items() if _restorable(v, deep)}
             if deep:
                 for value in namespace.values():
                     self._remember(value, name)

@@ -26,20 +26,23 @@ import tfgrade  # noqa: E402
 
 from . import worker  # noqa: E402
 
-_SKIPPED = {"tfgrade.cli", "tfgrade.gradescope"}
+# Command-line and course-pipeline modules: never used while grading a notebook.
+_SKIPPED = ("tfgrade.cli", "tfgrade.gradescope", "tfgrade.workbook", "tfgrade.batch.", "tfgrade.nbgrader")
 
 
-def _import_all_of_tfgrade() -> None:
-    for info in pkgutil.walk_packages(tfgrade.__path__, "tfgrade."):
-        if info.name in _SKIPPED or info.name.startswith("tfgrade.batch."):
+def _import_all_of(package: object) -> None:
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):   # type: ignore[attr-defined]
+        if (info.name + ".").startswith(_SKIPPED) or info.name.startswith(_SKIPPED):
             continue
         try:
-            importlib.import_module(info.name)
+            module = importlib.import_module(info.name)
         except Exception:   # an optional part (e.g. the widget's front end) may be missing here
             continue
+        if info.ispkg:
+            _import_all_of(module)
 
 
-_import_all_of_tfgrade()
+_import_all_of(tfgrade)
 # `%load_ext tfgrade` on a throwaway shell: the process-wide set-up it does (offline datasets)
 # becomes part of the recorded grading stack, so restoring the stack never undoes it.
 _setup_shell = InteractiveShell(config=Config({"HistoryManager": {"enabled": False}}))

@@ -7,6 +7,7 @@ Inside the child (:func:`enter_sandbox`, before any submission code runs):
 - no network: a fresh network namespace (loopback only, down) where the kernel allows it;
 - as root: an unprivileged uid/gid of its own (no supplementary groups, no new privileges), so the
   package, the exercises, other submissions and the output folder are read-only to it;
+- only stdio and its report channel open (not the fork server's or multiprocessing's pipes);
 - core dumps off, files it writes capped, first in line for the OOM killer.
 
 Outside (:func:`kill_tree`, :func:`tree_rss`): the wall-clock limit is a SIGKILL from the parent,
@@ -147,7 +148,19 @@ def _reexpose_python(staging: Path) -> list[str]:
     return [f"hidden: {', '.join(map(str, blocked))} (only the Python installation is visible there)"]
 
 
-def enter_sandbox(folder: Path, uid: int | None, log_path: Path, grader_environ: dict[str, str]) -> list[str]:
+def _close_inherited_fds(keep: int) -> None:
+    """Close every descriptor but stdio and the channel: the fork server's and the resource
+    tracker's pipes must not be reachable from the submission's code."""
+    for fd in sorted(int(name) for name in os.listdir("/proc/self/fd")):
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def enter_sandbox(folder: Path, uid: int | None, log_path: Path, grader_environ: dict[str, str],
+                  channel_fd: int) -> list[str]:
     """Confine the current (freshly forked) process; return what holds, one line each."""
     os.setsid()
     libc = _libc()
@@ -167,6 +180,7 @@ def enter_sandbox(folder: Path, uid: int | None, log_path: Path, grader_environ:
     os.dup2(log_fd, 2)
     os.close(devnull)
     os.close(log_fd)
+    _close_inherited_fds(keep=channel_fd)
     notes.append(_isolate_network(as_root=uid is not None))
     if uid is not None:
         notes.extend(_reexpose_python(folder.parent / f"{folder.name}-python"))

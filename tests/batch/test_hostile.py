@@ -1,0 +1,244 @@
+"""`tfgrade grade` on a class with hostile, broken and honest submissions, graded in one batch.
+
+Every hostile case must fail to cheat: the honest score of the code that really ran is what
+counts, the maximum is the exercise's, and no submission can touch the package, the exercises,
+another submission, the output folder or the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from tfgrade.batch import BatchOptions, grade_batch
+from tfgrade.catalog import get_exercise
+from tfgrade.report import MIME_TYPE
+
+from .notebooks import EX12, HEAD, MUTANT, Q03, fake_report, stored_report, tfcheck, write
+
+pytestmark = [pytest.mark.batch, pytest.mark.slow]
+
+PACKAGE_FILE = Path(__import__("tfgrade.engine").engine.__file__)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _Listener:
+    """A TCP server on 127.0.0.1 that counts the connections it receives."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen()
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.accepted = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.thread.join()
+        self.server.close()
+
+
+def _class(root: Path, listener_port: int, out: Path) -> None:
+    good = root / "good" / "hw.ipynb"
+    write(good, [*HEAD, tfcheck(EX12.solution_source)])
+    write(root / "mutant" / "hw.ipynb", [*HEAD, tfcheck(MUTANT)])
+    write(root / "both.ipynb", [*HEAD, tfcheck(EX12.solution_source), Q03.setup_source, tfcheck(Q03.solution_source, "q03")])
+    # Reports stored in the notebook's outputs: in an empty cell, in a skip-execution cell, malformed.
+    write(root / "stored_fakes.ipynb", [*HEAD, "", "print('never run')", "x = 1", tfcheck(MUTANT)],
+          outputs={2: stored_report(fake_report()), 3: stored_report(fake_report()),
+                   4: stored_report({"schema": "tfgrade.report/1", "checks": "garbage"}),
+                   5: stored_report(fake_report())},
+          tags={3: ["skip-execution"]})
+    fake = fake_report()
+    write(root / "hook_fake.ipynb", [*HEAD,
+          "from IPython.display import display\n"
+          f"def _fake(result):\n    display({{{MIME_TYPE!r}: {fake!r}}}, raw=True)\n"
+          "get_ipython().events.register('post_run_cell', _fake)", tfcheck(MUTANT)])
+    write(root / "display_fake.ipynb", [*HEAD, tfcheck(MUTANT),
+          f"from IPython.display import display\ndisplay({{{MIME_TYPE!r}: {fake!r}}}, raw=True)"])
+    write(root / "patched.ipynb", [*HEAD,
+          "import dataclasses, tfgrade.engine as engine, tfgrade.pytest_plugin as plugin\n"
+          "from tfgrade.report import CheckResult\n"
+          "def _all_pass(self, item, record):\n"
+          "    return CheckResult(id=plugin.check_id(item.name), title='t', status='pass', points=1.0, max_points=1.0)\n"
+          "plugin.TfgradePlugin._result = _all_pass\n"
+          "_grade = engine.grade\n"
+          "engine.grade = lambda *a, **k: dataclasses.replace(_grade(*a, **k), score=10.0)\n"
+          "import numpy, numpy.testing\nnumpy.allclose = lambda *a, **k: True\n"
+          "numpy.testing.assert_allclose = lambda *a, **k: None", tfcheck(MUTANT)])
+    checks = get_exercise("ex12").checks_path
+    write(root / "vandal.ipynb", [*HEAD,
+          "import pathlib\nattempts = {}\n"
+          f"for target in [{str(checks)!r}, {str(PACKAGE_FILE)!r}, {str(good)!r}, {str(root / 'tfgrade.toml')!r},"
+          f" {str(out / 'grades.csv')!r}, {str(out / 'planted.txt')!r}]:\n"
+          "    try:\n"
+          "        pathlib.Path(target).write_text('def check_everything():\\n    pass\\n')\n"
+          "        attempts[target] = 'written'\n"
+          "    except OSError as exc:\n"
+          "        attempts[target] = type(exc).__name__\n"
+          "written = [t for t, r in attempts.items() if r == 'written']\n"
+          "assert not written, f'wrote {written}'",
+          "import pathlib\npathlib.Path('tfgrade.toml').write_text('[tfgrade]\\ntime_scale = 0.0001\\n')",
+          tfcheck(MUTANT)])
+    write(root / "network.ipynb", ["import socket\ns = socket.socket()\ns.settimeout(2)\n"
+                                   f"s.connect(('127.0.0.1', {listener_port}))", "%load_ext tfgrade", EX12.setup_source,
+                                   tfcheck(EX12.solution_source)])
+    write(root / "duplicate.ipynb", [*HEAD, tfcheck(EX12.solution_source), tfcheck(EX12.solution_source)])
+    # The grading channel itself: framed messages written to every pipe the process holds.
+    write(root / "channel_forger.ipynb", [*HEAD,
+          "import os, json, struct, stat\n"
+          f"payload = json.dumps({{'kind': 'report', 'exercise': 'ex12-layer-norm', 'report': {fake!r}}}).encode()\n"
+          "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+          "    try:\n"
+          "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+          "            os.write(fd, struct.pack('!i', len(payload)) + payload)\n"
+          "            os.write(fd, struct.pack('!i', 5) + b'{nope')\n"
+          "    except OSError:\n"
+          "        pass", tfcheck(MUTANT)])
+    write(root / "loop_in_cell.ipynb", [*HEAD, tfcheck("while True:\n    pass")])
+    write(root / "loop_outside.ipynb", [*HEAD, "while True:\n    pass", tfcheck(EX12.solution_source)])
+    write(root / "exits.ipynb", [*HEAD, "import os\nos._exit(3)", tfcheck(EX12.solution_source)])
+    write(root / "segfault.ipynb", [*HEAD, "import ctypes\nctypes.string_at(0)", tfcheck(EX12.solution_source)])
+    write(root / "bomb.ipynb", [*HEAD, "hoard = []\nwhile True:\n    hoard.append(b'x' * (64 * 2**20))",
+                                tfcheck(EX12.solution_source)])
+    write(root / "unknown.ipynb", [*HEAD, tfcheck("x = 1", "ex99")])
+    write(root / "no_load_ext.ipynb", [EX12.setup_source, tfcheck(EX12.solution_source)])
+    write(root / "plain.ipynb", ["x = 1"])
+    (root / "invalid.ipynb").write_text("{ this is not json")
+    (root / "empty.ipynb").write_text("")
+    # A settings file uploaded with the submissions: it must not change anyone's grading.
+    (root / "tfgrade.toml").write_text("[tfgrade]\ntime_scale = 0.0001\nprobes = []\n")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    out = tmp_path_factory.mktemp("results")
+    listener = _Listener()
+    try:
+        _class(root, listener.port, out)
+        before = {p: _digest(p) for p in [EX12.checks_path, PACKAGE_FILE, root / "good" / "hw.ipynb", root / "tfgrade.toml"]}
+        results = grade_batch([root], BatchOptions(out=out, jobs=2, timeout=15, memory=int(1.6 * 2**30)))
+    finally:
+        listener.close()
+    return {r.submission: r for r in results}, before, root, out, listener.accepted
+
+
+def _rows(result) -> dict:
+    return {row.exercise: row for row in result.rows}
+
+
+@pytest.fixture(scope="module")
+def mutant_score(graded):
+    results = graded[0]
+    score = _rows(results["mutant/hw.ipynb"])["ex12-layer-norm"].score
+    assert 0 < score < 10
+    return score
+
+
+def test_honest_submissions(graded):
+    results = graded[0]
+    assert _rows(results["good/hw.ipynb"])["ex12-layer-norm"].score == 10 and results["good/hw.ipynb"].ok
+    both = _rows(results["both.ipynb"])
+    assert [both["ex12-layer-norm"].score, both["q03-dtypes"].status] == [10, "ok"]
+    assert both["q03-dtypes"].score == both["q03-dtypes"].max_score > 0
+
+
+@pytest.mark.parametrize("name", ["stored_fakes.ipynb", "hook_fake.ipynb", "display_fake.ipynb", "patched.ipynb",
+                                  "vandal.ipynb", "channel_forger.ipynb"])
+def test_cheats_get_the_honest_score(graded, mutant_score, name):
+    row = _rows(graded[0][name])["ex12-layer-norm"]
+    assert (row.score, row.max_score) == (mutant_score, 10), (row.status, row.reason)
+    assert len(graded[0][name].rows) == 1
+
+
+def test_patched_grading_code_is_put_back_and_said(graded):
+    row = _rows(graded[0]["patched.ipynb"])["ex12-layer-norm"]
+    assert row.status == "ok"
+    assert "put back" in row.reason and "tfgrade.engine.grade" in row.reason
+
+
+def test_forged_channel_messages_are_refused(graded):
+    row = _rows(graded[0]["channel_forger.ipynb"])["ex12-layer-norm"]
+    assert "refused" in row.reason and "token" in row.reason
+
+
+def test_nothing_outside_the_private_copy_was_written(graded):
+    results, before, root, out, _ = graded
+    for path, digest in before.items():
+        assert _digest(path) == digest, f"{path} was changed by a submission"
+    assert not (out / "planted.txt").exists()
+    vandal = results["vandal.ipynb"]
+    assert not any("wrote" in e for e in vandal.cell_errors), vandal.cell_errors
+
+
+def test_planted_settings_change_nothing(graded):
+    # time_scale = 0.0001 would make every check time out; probes = [] would hide the tracing check.
+    assert _rows(graded[0]["good/hw.ipynb"])["ex12-layer-norm"].score == 10
+    assert _rows(graded[0]["vandal.ipynb"])["ex12-layer-norm"].score > 0
+
+
+def test_no_network(graded):
+    results, *_, accepted = graded
+    assert accepted == 0
+    assert any("cell 1" in e and ("OSError" in e or "Network is unreachable" in e) for e in results["network.ipynb"].cell_errors)
+    assert _rows(results["network.ipynb"])["ex12-layer-norm"].score == 10
+
+
+def test_duplicate_cells_count_once(graded):
+    result = graded[0]["duplicate.ipynb"]
+    assert [(r.exercise, r.score, r.max_score) for r in result.rows] == [("ex12-layer-norm", 10, 10)]
+
+
+@pytest.mark.parametrize("name, status, words", [
+    ("loop_in_cell.ipynb", "timeout", "15 s"),
+    ("loop_outside.ipynb", "timeout", "cell 3"),
+    ("exits.ipynb", "crashed", "exit code 3"),
+    ("segfault.ipynb", "crashed", "signal 11"),
+    ("bomb.ipynb", "memory", "GiB"),
+    ("no_load_ext.ipynb", "usage error", "Cell magic `%%tfcheck` not found"),
+])
+def test_every_failure_is_a_row_with_its_reason(graded, name, status, words):
+    result = graded[0][name]
+    assert [(r.exercise, r.score, r.max_score, r.status) for r in result.rows] == [("ex12-layer-norm", 0, 10, status)]
+    assert words in result.rows[0].reason
+
+
+@pytest.mark.parametrize("name, status, words", [
+    ("unknown.ipynb", "unknown exercise", "No exercise called 'ex99'"),
+    ("plain.ipynb", "no tfcheck cell", "no `%%tfcheck` cell"),
+    ("invalid.ipynb", "invalid notebook", "not valid JSON"),
+    ("empty.ipynb", "invalid notebook", "empty"),
+])
+def test_notebooks_that_name_nothing_gradable(graded, name, status, words):
+    (row,) = graded[0][name].rows
+    assert (row.status, row.score) == (status, 0) and words in row.reason
+
+
+def test_every_submission_has_a_json_and_csv_rows(graded):
+    results, _, root, out, _ = graded
+    assert len(results) == len(list(root.rglob("*.ipynb")))
+    text = (out / "grades.csv").read_text()
+    assert text.splitlines()[0] == "submission,exercise,score,max,status,reason,seconds"
+    assert len(text.splitlines()) == 1 + sum(len(r.rows) for r in results.values())
+    assert len(list((out / "submissions").glob("*.json"))) == len(results)
