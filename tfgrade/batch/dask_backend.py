@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from .plan import Outcome, Plan
 
-__all__ = ["grade_on_cluster", "grade_remotely"]
+__all__ = ["connect", "grade_on_cluster", "grade_remotely"]
 
 
 @contextmanager
@@ -44,13 +44,25 @@ def grade_remotely(job: Any, timeout: float, memory: int) -> Outcome:
         return pool.run_one(run_job, (job,), lambda outcome: outcome)
 
 
-def grade_on_cluster(address: str, plans: list[Plan], batch: Any, on_done: Callable[[int, Any], None]) -> None:
+def connect(address: str) -> Any:
+    """A client of the scheduler at ``address``; BatchUsageError (exit code 2) when it cannot be reached."""
+    from distributed import Client
+
+    from .discovery import BatchUsageError
+
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BatchUsageError(f"could not reach the Dask scheduler at {address} ({type(exc).__name__})") from None
+
+
+def grade_on_cluster(client: Any, plans: list[Plan], batch: Any, on_done: Callable[[int, Any], None]) -> None:
     import secrets
 
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
     options = batch.options
-    with Client(address, timeout="30s") as client:
+    with client:
         futures = {}
         for position, plan in enumerate(plans):
             job = batch.job(plan, secrets.token_hex(16))

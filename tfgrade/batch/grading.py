@@ -75,6 +75,11 @@ def grade_batch(
     Raises :class:`~.discovery.BatchUsageError` for paths that name nothing to grade and
     :class:`~tfgrade.errors.UnknownExerciseError` for an unknown id in ``options.exercises``.
     """
+    client = None
+    if options.scheduler:     # before any work: an unreachable cluster is a usage error
+        from .dask_backend import connect
+
+        client = connect(options.scheduler)
     pool = LocalPool(options.jobs, options.timeout, options.memory, **({"target": target} if target else {}))
     batch = _prepare(paths, options, pool)
     store = ResultStore(options.out)
@@ -102,10 +107,10 @@ def grade_batch(
             progress.done(result)
 
         plans = [batch.plans[i] for i in todo]
-        if options.scheduler:
+        if client is not None:
             from .dask_backend import grade_on_cluster
 
-            grade_on_cluster(options.scheduler, plans, batch, on_done)
+            grade_on_cluster(client, plans, batch, on_done)
         else:
             tasks = [Task(lambda token, p=plan: (batch.job(p, token),),
                           lambda outcome, p=plan: batch.finish(p, outcome),
