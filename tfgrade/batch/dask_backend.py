@@ -51,7 +51,7 @@ def connect(address: str) -> Any:
     from .discovery import BatchUsageError
 
     try:
-        return Client(address, timeout="15s")
+        return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise BatchUsageError(f"could not reach the Dask scheduler at {address} ({type(exc).__name__})") from None
 
