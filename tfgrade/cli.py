@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -122,10 +122,39 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         err.print(f"tfgrade grade: interrupted; what was graded is in {args.out} (run again to resume)")
         return 130
+    _print_grades(results)
     graded = sum(r.ok for r in results)
     _console().print(f"{graded}/{len(results)} submission(s) fully graded; results in {args.out}"
                      f" ({args.out}/grades.csv)", markup=False)
     return EXIT_OK if graded == len(results) else EXIT_FAILED
+
+
+_TABLE_ROWS = 60    # beyond this, grades.csv is the place to read them
+
+
+def _print_grades(results: Sequence[Any]) -> None:
+    """One submission: its reports check by check; a few: a table of rows; a class: nothing here."""
+    from rich.table import Table
+
+    from .render.text import render_text
+    from .report import Report
+
+    console = _console()
+    if len(results) == 1:
+        for row in results[0].rows:
+            if row.report is not None:
+                console.print(render_text(Report.from_dict(row.report)), markup=False)
+            else:
+                console.print(f"{row.exercise or '-'}: {row.status}: {row.reason}", markup=False)
+        console.print(f"Total: {results[0].score:g} / {results[0].max_score:g}", markup=False)
+        return
+    rows = [(r, row) for r in results for row in r.rows]
+    if len(rows) > _TABLE_ROWS:
+        return
+    table = Table("submission", "exercise", "score", "status", "reason")
+    for result, row in rows:
+        table.add_row(result.submission, row.exercise, f"{row.score:g}/{row.max_score:g}", row.status, row.reason)
+    console.print(table)
 
 
 def _cmd_gradescope(args: argparse.Namespace) -> int:

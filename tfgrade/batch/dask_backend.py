@@ -65,7 +65,7 @@ def grade_on_cluster(client: Any, plans: list[Plan], batch: Any, on_done: Callab
     with client:
         futures = {}
         for position, plan in enumerate(plans):
-            job = batch.job(plan, secrets.token_hex(16))
+            job = batch.job(plan)
             future = client.submit(grade_remotely, job, options.timeout, options.memory, pure=False,
                                    key=f"tfgrade-{position}-{secrets.token_hex(4)}")
             futures[future] = (position, plan)

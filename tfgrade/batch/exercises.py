@@ -10,6 +10,7 @@ that runs no submission code, never from what a submission's run reports.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +52,14 @@ def snapshot_exercise(exercise: Exercise) -> ExerciseSnapshot:
     return ExerciseSnapshot(exercise.id, exercise.short_id, exercise_version(exercise.folder), tuple(files))
 
 
-def materialize(snapshot: ExerciseSnapshot, parent: Path) -> Exercise:
-    """Write the snapshot under ``parent``/<id> read-only and load it; its version must match."""
+def materialize(snapshot: ExerciseSnapshot, parent: Path, replace: bool = False) -> Exercise:
+    """Write the snapshot under ``parent``/<id> read-only and load it; its version must match.
+    ``replace`` first removes a copy that was written before (and may have been edited since)."""
     folder = parent / snapshot.id
+    if replace and folder.exists():
+        for dirpath, _, _ in os.walk(folder):
+            os.chmod(dirpath, 0o755)
+        shutil.rmtree(folder)
     for relative, content in snapshot.files:
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -44,8 +44,8 @@ class _Batch:
     def versions(self) -> dict[str, str]:
         return {eid: snap.version for eid, snap in self.snapshots.items()}
 
-    def job(self, plan: Plan, token: str) -> Any:
-        return plan.job(self.snapshots, self.options.include_hidden, self.options.time_scale, token)
+    def job(self, plan: Plan) -> Any:
+        return plan.job(self.snapshots, self.options.include_hidden, self.options.time_scale)
 
     def finish(self, plan: Plan, outcome: Outcome) -> SubmissionResult:
         return assemble(plan, outcome, self.facts, self.versions, self.options.include_hidden)
@@ -112,7 +112,7 @@ def grade_batch(
 
             grade_on_cluster(client, plans, batch, on_done)
         else:
-            tasks = [Task(lambda token, p=plan: (batch.job(p, token),),
+            tasks = [Task(lambda p=plan: (batch.job(p),),
                           lambda outcome, p=plan: batch.finish(p, outcome),
                           lambda reason, p=plan: batch.fail(p, reason)) for plan in plans]
             pool.run(tasks, on_done)

@@ -30,11 +30,11 @@ class Plan:
     unknown: tuple[tuple[str, str], ...] = ()  # (name as written, the UsageError text)
     finished: SubmissionResult | None = None   # decided without running anything
 
-    def job(self, snapshots: dict[str, ExerciseSnapshot], include_hidden: bool, time_scale: float, token: str) -> Job:
+    def job(self, snapshots: dict[str, ExerciseSnapshot], include_hidden: bool, time_scale: float) -> Job:
         return Job(
             submission=self.submission.id, notebook_name=self.submission.path.name, cells=self.cells,
             graded=self.graded, names=dict(self.names), exercises=tuple(snapshots[e] for e in self.graded),
-            include_hidden=include_hidden, time_scale=time_scale, token=token,
+            include_hidden=include_hidden, time_scale=time_scale,
             files=folder_files(self.submission),
         )
 

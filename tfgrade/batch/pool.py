@@ -34,10 +34,10 @@ PRELOAD = ["tfgrade.batch.preload"]
 
 @dataclass
 class Task:
-    """One process to run: ``prepare(token)`` gives the arguments of ``target`` (the Launch and the
-    Sender are appended); it is called only when the process starts, so jobs are built one at a time."""
+    """One process to run: ``prepare()`` gives the arguments of ``target`` (the Launch and the Sender
+    are appended); it is called only when the process starts, so jobs are built one at a time."""
 
-    prepare: Callable[[str], tuple[Any, ...]]
+    prepare: Callable[[], tuple[Any, ...]]
     finish: Callable[[Outcome], Any]          # turns the outcome into the caller's result
     fail: Callable[[str], Any]                # the result when the pool itself failed for this task
 
@@ -80,7 +80,7 @@ class LocalPool:
         self._serial += 1
         name = f"s{self._serial:05d}"
         token = secrets.token_hex(16)
-        args = task.prepare(token)
+        args = task.prepare()
         launch = Launch(root / name, root / f"{name}-exercises", root / f"{name}.log", sandbox_uid(slot),
                         dict(os.environ))
         reader, writer = self.context.Pipe(duplex=False)
@@ -195,7 +195,7 @@ class LocalPool:
         return results
 
     def run_one(self, target: Callable[..., None], args: tuple[Any, ...], finish: Callable[[Outcome], Any]) -> Any:
-        task = Task(lambda token: args, finish, lambda reason: finish(Outcome("crashed", reason)))
+        task = Task(lambda: args, finish, lambda reason: finish(Outcome("crashed", reason)))
         return self.run([task], target=target)[0]
 
     def check_facts(self, snapshots: tuple[Any, ...], include_hidden: bool) -> dict[str, Any]:

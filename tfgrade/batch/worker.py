@@ -21,6 +21,7 @@ from .discovery import CodeCell
 from .exercises import CheckFacts, ExerciseSnapshot, collect_check_facts, materialize
 from .integrity import Baseline
 from .sandbox import enter_sandbox, prepare_private_folder
+from ..spec import exercise_version
 
 __all__ = ["Job", "Launch", "child_main", "run_job", "collect_facts", "baseline"]
 
@@ -37,7 +38,6 @@ class Job:
     exercises: tuple[ExerciseSnapshot, ...]
     include_hidden: bool
     time_scale: float
-    token: str
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
@@ -111,6 +111,7 @@ def _error_text(result: Any) -> str | None:
 
 def run_job(job: Job, launch: Launch, sender: Sender) -> None:
     launch.exercises.mkdir(mode=0o755)
+    snapshots = {s.id: s for s in job.exercises}
     exercises = {s.id: materialize(s, launch.exercises) for s in job.exercises}
     prepare_private_folder(launch.folder, job.files, launch.uid)
     sender.send("notes", notes=enter_sandbox(launch.folder, launch.uid, launch.log, launch.environ,
@@ -129,7 +130,11 @@ def run_job(job: Job, launch: Launch, sender: Sender) -> None:
             if problem:
                 sender.send("cell_error", index=cell.index, error=problem)
             continue
-        _grade_cell(shell, cell, exercises[exercise_id], settings, sender)
+        exercise = exercises[exercise_id]
+        if exercise_version(exercise.folder) != snapshots[exercise_id].version:
+            # Only possible without root (the copy is then the submission's own): write it again.
+            exercise = materialize(snapshots[exercise_id], launch.exercises, replace=True)
+        _grade_cell(shell, cell, exercise, settings, sender)
 
 
 def _grade_cell(shell: Any, cell: CodeCell, exercise: Any, settings: Any, sender: Sender) -> None:
