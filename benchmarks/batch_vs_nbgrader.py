@@ -70,6 +70,10 @@ def _nbgrader(cell, grade_id: str, *, solution: bool = False, grade: bool = Fals
     return cell
 
 
+def solution(exercise) -> str:
+    return f"### BEGIN SOLUTION\n{exercise.solution_source}\n### END SOLUTION"
+
+
 def nbgrader_source(maxima: dict[str, float]):
     """The instructor's notebook: solutions between the markers, grade cells worth each exercise's maximum."""
     def grade_cell(name: str) -> str:
@@ -79,10 +83,10 @@ def nbgrader_source(maxima: dict[str, float]):
     cells = [
         new_markdown_cell("Chapter 12 exercises"),
         _nbgrader(new_code_cell(EX12.setup_source), "setup_ex12"),
-        _nbgrader(new_code_cell(f"### BEGIN SOLUTION\n{EX12.solution_source}\n### END SOLUTION"), "answer_ex12", solution=True),
+        _nbgrader(new_code_cell(solution(EX12)), "answer_ex12", solution=True),
         _nbgrader(new_code_cell(grade_cell("ex12")), "check_ex12", grade=True, points=maxima["ex12"]),
         _nbgrader(new_code_cell(Q03.setup_source), "setup_q03"),
-        _nbgrader(new_code_cell(f"### BEGIN SOLUTION\n{Q03.solution_source}\n### END SOLUTION"), "answer_q03", solution=True),
+        _nbgrader(new_code_cell(solution(Q03)), "answer_q03", solution=True),
         _nbgrader(new_code_cell(grade_cell("q03")), "check_q03", grade=True, points=maxima["q03"]),
     ]
     notebook = new_notebook(cells=cells)
@@ -95,7 +99,8 @@ def run(command: list[str], cwd: Path) -> float:
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
+                         f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return elapsed
 
 

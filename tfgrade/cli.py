@@ -188,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     wb.set_defaults(run=_cmd_workbook)
     gr = sub.add_parser("grade", help="grade a class's notebooks, isolated, into a results folder")
     gr.add_argument("paths", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
-    gr.add_argument("--out", required=True, metavar="DIR", help="results folder: grades.csv and one JSON per submission")
+    gr.add_argument("--out", required=True, metavar="DIR",
+                    help="results folder: grades.csv and one JSON per submission")
     gr.add_argument("-j", "--jobs", type=int, default=max(1, os.cpu_count() or 1),
                     help="submissions graded at once (default: the number of CPUs)")
     gr.add_argument("--timeout", type=float, default=900, help="seconds one submission may run in all (default 900)")

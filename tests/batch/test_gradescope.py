@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from tfgrade.cli import main
 from tfgrade.gradescope import ROOT_VARIABLE
 
-from .notebooks import EX12, HEAD, MUTANT, tfcheck, write
+from .notebooks import HEAD, MUTANT, tfcheck, write
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 

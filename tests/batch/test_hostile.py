@@ -58,63 +58,79 @@ class _Listener:
         self.server.close()
 
 
+HOOK_FAKE = """from IPython.display import display
+def _fake(result):
+    display({fake!r}, raw=True)
+get_ipython().events.register('post_run_cell', _fake)"""
+
+DISPLAY_FAKE = """from IPython.display import display
+display({fake!r}, raw=True)"""
+
+PATCHED = """import dataclasses, tfgrade.engine as engine, tfgrade.pytest_plugin as plugin
+from tfgrade.report import CheckResult
+def _all_pass(self, item, record):
+    return CheckResult(id=plugin.check_id(item.name), title='t', status='pass', points=1.0, max_points=1.0)
+plugin.TfgradePlugin._result = _all_pass
+_grade = engine.grade
+engine.grade = lambda *a, **k: dataclasses.replace(_grade(*a, **k), score=10.0)
+import numpy, numpy.testing
+numpy.allclose = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None"""
+
+VANDAL = """import pathlib
+attempts = {{}}
+for target in {targets!r}:
+    try:
+        pathlib.Path(target).write_text('def check_everything():\\n    pass\\n')
+        attempts[target] = 'written'
+    except OSError as exc:
+        attempts[target] = type(exc).__name__
+written = [t for t, r in attempts.items() if r == 'written']
+assert not written, f'wrote {{written}}'"""
+
+PLANT_SETTINGS = "import pathlib\npathlib.Path('tfgrade.toml').write_text('[tfgrade]\\ntime_scale = 0.0001\\n')"
+
+NETWORK = """import socket
+s = socket.socket()
+s.settimeout(2)
+s.connect(('127.0.0.1', {port}))"""
+
+CHANNEL_FORGER = """import os, json, struct, stat
+payload = json.dumps({message!r}).encode()
+for fd in map(int, os.listdir('/proc/self/fd')):
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            os.write(fd, struct.pack('!i', len(payload)) + payload)
+            os.write(fd, struct.pack('!i', 5) + b'{{nope')
+    except OSError:
+        pass"""
+
+
 def _class(root: Path, listener_port: int, out: Path) -> None:
     good = root / "good" / "hw.ipynb"
     write(good, [*HEAD, tfcheck(EX12.solution_source)])
     write(root / "mutant" / "hw.ipynb", [*HEAD, tfcheck(MUTANT)])
-    write(root / "both.ipynb", [*HEAD, tfcheck(EX12.solution_source), Q03.setup_source, tfcheck(Q03.solution_source, "q03")])
+    write(root / "both.ipynb", [*HEAD, tfcheck(EX12.solution_source), Q03.setup_source,
+                                tfcheck(Q03.solution_source, "q03")])
     # Reports stored in the notebook's outputs: in an empty cell, in a skip-execution cell, malformed.
     write(root / "stored_fakes.ipynb", [*HEAD, "", "print('never run')", "x = 1", tfcheck(MUTANT)],
           outputs={2: stored_report(fake_report()), 3: stored_report(fake_report()),
                    4: stored_report({"schema": "tfgrade.report/1", "checks": "garbage"}),
                    5: stored_report(fake_report())},
           tags={3: ["skip-execution"]})
-    fake = fake_report()
-    write(root / "hook_fake.ipynb", [*HEAD,
-          "from IPython.display import display\n"
-          f"def _fake(result):\n    display({{{MIME_TYPE!r}: {fake!r}}}, raw=True)\n"
-          "get_ipython().events.register('post_run_cell', _fake)", tfcheck(MUTANT)])
-    write(root / "display_fake.ipynb", [*HEAD, tfcheck(MUTANT),
-          f"from IPython.display import display\ndisplay({{{MIME_TYPE!r}: {fake!r}}}, raw=True)"])
-    write(root / "patched.ipynb", [*HEAD,
-          "import dataclasses, tfgrade.engine as engine, tfgrade.pytest_plugin as plugin\n"
-          "from tfgrade.report import CheckResult\n"
-          "def _all_pass(self, item, record):\n"
-          "    return CheckResult(id=plugin.check_id(item.name), title='t', status='pass', points=1.0, max_points=1.0)\n"
-          "plugin.TfgradePlugin._result = _all_pass\n"
-          "_grade = engine.grade\n"
-          "engine.grade = lambda *a, **k: dataclasses.replace(_grade(*a, **k), score=10.0)\n"
-          "import numpy, numpy.testing\nnumpy.allclose = lambda *a, **k: True\n"
-          "numpy.testing.assert_allclose = lambda *a, **k: None", tfcheck(MUTANT)])
-    checks = get_exercise("ex12").checks_path
-    write(root / "vandal.ipynb", [*HEAD,
-          "import pathlib\nattempts = {}\n"
-          f"for target in [{str(checks)!r}, {str(PACKAGE_FILE)!r}, {str(good)!r}, {str(root / 'tfgrade.toml')!r},"
-          f" {str(out / 'grades.csv')!r}, {str(out / 'planted.txt')!r}]:\n"
-          "    try:\n"
-          "        pathlib.Path(target).write_text('def check_everything():\\n    pass\\n')\n"
-          "        attempts[target] = 'written'\n"
-          "    except OSError as exc:\n"
-          "        attempts[target] = type(exc).__name__\n"
-          "written = [t for t, r in attempts.items() if r == 'written']\n"
-          "assert not written, f'wrote {written}'",
-          "import pathlib\npathlib.Path('tfgrade.toml').write_text('[tfgrade]\\ntime_scale = 0.0001\\n')",
-          tfcheck(MUTANT)])
-    write(root / "network.ipynb", ["import socket\ns = socket.socket()\ns.settimeout(2)\n"
-                                   f"s.connect(('127.0.0.1', {listener_port}))", "%load_ext tfgrade", EX12.setup_source,
-                                   tfcheck(EX12.solution_source)])
+    fake = {MIME_TYPE: fake_report()}
+    write(root / "hook_fake.ipynb", [*HEAD, HOOK_FAKE.format(fake=fake), tfcheck(MUTANT)])
+    write(root / "display_fake.ipynb", [*HEAD, tfcheck(MUTANT), DISPLAY_FAKE.format(fake=fake)])
+    write(root / "patched.ipynb", [*HEAD, PATCHED, tfcheck(MUTANT)])
+    targets = [get_exercise("ex12").checks_path, PACKAGE_FILE, good, root / "tfgrade.toml", out / "grades.csv",
+               out / "planted.txt"]
+    write(root / "vandal.ipynb", [*HEAD, VANDAL.format(targets=[str(t) for t in targets]), PLANT_SETTINGS,
+                                  tfcheck(MUTANT)])
+    write(root / "network.ipynb", [NETWORK.format(port=listener_port), *HEAD, tfcheck(EX12.solution_source)])
     write(root / "duplicate.ipynb", [*HEAD, tfcheck(EX12.solution_source), tfcheck(EX12.solution_source)])
     # The grading channel itself: framed messages written to every pipe the process holds.
-    write(root / "channel_forger.ipynb", [*HEAD,
-          "import os, json, struct, stat\n"
-          f"payload = json.dumps({{'kind': 'report', 'exercise': 'ex12-layer-norm', 'report': {fake!r}}}).encode()\n"
-          "for fd in map(int, os.listdir('/proc/self/fd')):\n"
-          "    try:\n"
-          "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
-          "            os.write(fd, struct.pack('!i', len(payload)) + payload)\n"
-          "            os.write(fd, struct.pack('!i', 5) + b'{nope')\n"
-          "    except OSError:\n"
-          "        pass", tfcheck(MUTANT)])
+    message = {"kind": "report", "exercise": "ex12-layer-norm", "report": fake_report()}
+    write(root / "channel_forger.ipynb", [*HEAD, CHANNEL_FORGER.format(message=message), tfcheck(MUTANT)])
     write(root / "loop_in_cell.ipynb", [*HEAD, tfcheck("while True:\n    pass")])
     write(root / "loop_outside.ipynb", [*HEAD, "while True:\n    pass", tfcheck(EX12.solution_source)])
     write(root / "exits.ipynb", [*HEAD, "import os\nos._exit(3)", tfcheck(EX12.solution_source)])
@@ -137,7 +153,8 @@ def graded(tmp_path_factory):
     listener = _Listener()
     try:
         _class(root, listener.port, out)
-        before = {p: _digest(p) for p in [EX12.checks_path, PACKAGE_FILE, root / "good" / "hw.ipynb", root / "tfgrade.toml"]}
+        guarded = [EX12.checks_path, PACKAGE_FILE, root / "good" / "hw.ipynb", root / "tfgrade.toml"]
+        before = {p: _digest(p) for p in guarded}
         results = grade_batch([root], BatchOptions(out=out, jobs=2, timeout=15, memory=int(1.6 * 2**30)))
     finally:
         listener.close()
@@ -201,7 +218,8 @@ def test_planted_settings_change_nothing(graded):
 def test_no_network(graded):
     results, *_, accepted = graded
     assert accepted == 0
-    assert any("cell 1" in e and ("OSError" in e or "Network is unreachable" in e) for e in results["network.ipynb"].cell_errors)
+    errors = results["network.ipynb"].cell_errors
+    assert any("cell 1" in e and ("OSError" in e or "Network is unreachable" in e) for e in errors), errors
     assert _rows(results["network.ipynb"])["ex12-layer-norm"].score == 10
 
 

@@ -79,14 +79,15 @@ def validate_report(payload: Any, exercise_id: str, version: str, facts: CheckFa
         if not isinstance(check.points, (int, float)) or not isinstance(check.max_points, (int, float)):
             raise ChannelError(f"check {check.id!r} has non-numeric points")
         if check.id == _COLLECTION_ERROR_CHECK and check.status == "error":
-            raise ChannelError(f"the exercise's checks could not be loaded where the notebook ran: {check.message[:300]}")
+            raise ChannelError(f"the exercise's checks could not be loaded here: {check.message[:300]}")
         if check.id not in expected:
             raise ChannelError(f"the report has a check {check.id!r} that the exercise does not have")
         if check.id in seen:
             raise ChannelError(f"the report has check {check.id!r} twice")
         seen.add(check.id)
         if not _close(check.max_points, expected[check.id]):
-            raise ChannelError(f"check {check.id!r} claims {check.max_points:g} points; it is worth {expected[check.id]:g}")
+            worth = expected[check.id]
+            raise ChannelError(f"check {check.id!r} claims {check.max_points:g} points; it is worth {worth:g}")
         earned = expected[check.id] if check.status == "pass" else 0.0
         if not _close(check.points, earned):
             raise ChannelError(f"check {check.id!r} ({check.status}) claims {check.points:g} points")

@@ -89,13 +89,15 @@ def grade_batch(
     with progress:
         for index, plan in enumerate(batch.plans):
             versions = {e: batch.versions[e] for e in plan.graded}
-            stored = None if options.force else store.reusable(plan.submission.id, plan.submission.sha256,
-                                                                options.include_hidden, versions)
+            submission = plan.submission
+            stored = None if options.force else store.reusable(submission.id, submission.sha256,
+                                                               options.include_hidden, versions)
             if plan.finished is not None or stored is not None:
                 results[index] = plan.finished or stored
                 if plan.finished is not None:
                     store.save(plan.finished)
-                progress.done(results[index], reused=stored is not None and plan.finished is None)  # type: ignore[arg-type]
+                reused = stored is not None and plan.finished is None
+                progress.done(results[index], reused=reused)  # type: ignore[arg-type]
             else:
                 todo.append(index)
         store.write_csv(results)

@@ -95,4 +95,3 @@ def failed_rows(exercises: list[tuple[str, float, str]], status: Status, reason:
     if not exercises:
         return (ExerciseRow("", 0.0, 0.0, status, reason),)
     return tuple(ExerciseRow(ex, 0.0, mx, status, reason, exercise_version=ver) for ex, mx, ver in exercises)
-

@@ -73,8 +73,9 @@ def plan_submission(submission: Submission, resolve: Callable[[str], Any], exerc
     graded = tuple(exercises) if exercises else tuple(dict.fromkeys(names.values()))
     if not graded and not unknown:
         rows = failed_rows([], "no tfcheck cell", "no `%%tfcheck` cell in this notebook, and no --exercises given")
-        return Plan(submission, cells, finished=SubmissionResult(submission.id, str(submission.path),
-                                                                 submission.sha256, rows, include_hidden=include_hidden))
+        finished = SubmissionResult(submission.id, str(submission.path), submission.sha256, rows,
+                                    include_hidden=include_hidden)
+        return Plan(submission, cells, finished=finished)
     return Plan(submission, cells, graded, names, tuple(unknown) if not exercises else ())
 
 
@@ -133,7 +134,8 @@ def assemble(plan: Plan, outcome: Outcome, facts: dict[str, CheckFacts], version
             rows.append(ExerciseRow(exercise, 0.0, mx, "crashed", "its cell sent no report", None, version))
         else:
             status = outcome.ending if outcome.ending in ("timeout", "memory") else "crashed"
-            rows.append(ExerciseRow(exercise, 0.0, mx, status, _short(outcome.reason + where), None, version))  # type: ignore[arg-type]
+            reason = _short(outcome.reason + where)
+            rows.append(ExerciseRow(exercise, 0.0, mx, status, reason, None, version))  # type: ignore[arg-type]
     for name, text in plan.unknown:
         rows.append(ExerciseRow(name, 0.0, 0.0, "unknown exercise", _short(f"%%tfcheck {name}: {text}")))
     if outcome.refused:

@@ -64,7 +64,8 @@ class ResultStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None    # missing or unreadable: graded again
 
-    def reusable(self, submission: str, sha256: str, include_hidden: bool, versions: dict[str, str]) -> SubmissionResult | None:
+    def reusable(self, submission: str, sha256: str, include_hidden: bool,
+                 versions: dict[str, str]) -> SubmissionResult | None:
         """The stored result, if it was made from this very notebook by the same checks."""
         stored = self.load(submission)
         if stored is None or stored.sha256 != sha256 or stored.include_hidden != include_hidden:

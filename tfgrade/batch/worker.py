@@ -114,8 +114,8 @@ def run_job(job: Job, launch: Launch, sender: Sender) -> None:
     snapshots = {s.id: s for s in job.exercises}
     exercises = {s.id: materialize(s, launch.exercises) for s in job.exercises}
     prepare_private_folder(launch.folder, job.files, launch.uid)
-    sender.send("notes", notes=enter_sandbox(launch.folder, launch.uid, launch.log, launch.environ,
-                                                 channel_fd=sender.connection.fileno()))
+    notes = enter_sandbox(launch.folder, launch.uid, launch.log, launch.environ, channel_fd=sender.connection.fileno())
+    sender.send("notes", notes=notes)
     from ..config import Settings
 
     settings = Settings(include_hidden=job.include_hidden, time_scale=job.time_scale, widget=False)
