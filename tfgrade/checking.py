@@ -4,12 +4,23 @@ Exercises import from here and nothing private, so tfgrade's internals can move 
 breaking a course's checks::
 
     from tfgrade.checking import assert_tensors_close, graph_mode, watch_tracing
+
+What it holds (``__all__``):
+
+- assertions with learner-facing messages: ``assert_tensors_close``, ``assert_shape``,
+  ``assert_dtype``, and ``describe_value`` / ``to_numpy`` for writing messages of your own;
+- ``graph_mode()``: a ``with`` block in which ``tf.function`` really builds graphs, whatever
+  the learner's ``tf.config.run_functions_eagerly`` (put back afterwards);
+- ``watch_tracing()``: count the traces and calls of the ``tf.function`` calls a check makes;
+- ``require_gpu_if_available(observations)``: fail when a GPU is visible but unused;
+- ``measure_graph_speedup(step, *args, ...)``: eager vs graph timing for a speed hint;
+- ``load_fashion_mnist(...)``: the course's Fashion-MNIST (offline stand-in when absent).
+
+The last four import TensorFlow on first use only, so importing this module stays light.
 """
 
-from __future__ import annotations
-
-import contextlib
-from typing import Iterator
+import contextlib as _contextlib
+from typing import Iterator as _Iterator
 
 from .assertions import assert_dtype, assert_shape, assert_tensors_close, describe_value, to_numpy
 
@@ -27,8 +38,8 @@ __all__ = [
 ]
 
 
-@contextlib.contextmanager
-def graph_mode() -> Iterator[None]:
+@_contextlib.contextmanager
+def graph_mode() -> _Iterator[None]:
     """Make ``tf.function`` really build graphs inside the block, whatever the learner set.
 
     A learner's ``tf.config.run_functions_eagerly(True)`` would otherwise hide all tracing

@@ -3,8 +3,10 @@
 Exit codes:
   0  success (validate: every exercise proven; grade: every notebook graded)
   1  validate found a violation, or grade could not fully grade some submission (see its status)
-  2  usage error (bad arguments, a path that does not exist)
-  3  unknown exercise (also in grade --exercises) or invalid exercise folder
+  2  usage error (bad arguments, a bad setting in tfgrade.toml or TFGRADE_*, `new` over an existing folder,
+     a path to grade that does not exist, an unreachable Dask scheduler)
+  3  unknown exercise (also in grade --exercises) or invalid exercise folder (list/validate: some folder of
+     the catalog is broken)
 """
 
 from __future__ import annotations
@@ -27,72 +29,83 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+def _settings(args: argparse.Namespace):
+    return args.settings
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from .catalog import broken_exercises, list_exercises
+    from .catalog import load_catalog
 
+    catalog = load_catalog(_settings(args))
     table = Table("id", "short", "title", "checks file", title="tfgrade exercises")
-    for ex in list_exercises():
+    for ex in catalog.exercises:
         table.add_row(ex.id, ex.short_id, ex.title, "checks.py" + (" + hidden" if ex.hidden_checks_path else ""))
     console = _console()
     console.print(table)
-    for problem in broken_exercises():
-        console.print(f"[red]broken:[/red] {problem}")
-    return EXIT_OK
+    for problem in catalog.broken:
+        console.print(f"[red]broken:[/red] {problem.error}")
+    return EXIT_INPUT if catalog.broken else EXIT_OK
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
     from rich.markdown import Markdown
 
     from .catalog import get_exercise
+    from .overview import overview_markdown
 
-    ex = get_exercise(args.exercise)
-    _console().print(Markdown(f"# {ex.title} ({ex.short_id})\n\n{ex.prompt}"))
+    text = overview_markdown(get_exercise(args.exercise, settings=_settings(args)))
+    # Wrapped (not soft-wrapped) to the terminal, at most 100 columns: list items keep their indent.
+    Console(highlight=False, width=min(Console().width, 100)).print(Markdown(text))
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from .catalog import broken_exercises, get_exercise, list_exercises
+    from .catalog import get_exercise, load_catalog
     from .validate import validate_exercise
+    from .validate_report import print_validation, validation_to_dict
 
-    exercises = [get_exercise(i) for i in args.exercises] or list_exercises()
-    console = _console()
-    table = Table("exercise", "reference", "mutants caught", "problems", title="tfgrade validate")
-    failed = False
-    summary = []
-    with console.status("validating...") as status:
-        for ex in exercises:
-            result = validate_exercise(ex, on_step=lambda s: status.update(f"validating {s}"))
-            caught = sum(m.caught for m in result.mutants)
-            ref = result.reference
-            table.add_row(
-                ex.id, f"{ref.score:g}/{ref.max_score:g}", f"{caught}/{len(result.mutants)}",
-                "\n".join(result.problems) or "[green]ok[/green]",
-            )
-            failed |= not result.ok
-            summary.append({
-                "exercise": ex.id, "ok": result.ok, "reference": [ref.score, ref.max_score],
-                "mutants": {m.mutant.name: {"caught": m.caught, "lost": m.lost_checks} for m in result.mutants},
-                "problems": list(result.problems),
-            })
-    if not args.exercises:
-        for problem in broken_exercises():
-            table.add_row(Path(str(problem.path)).name, "-", "-", f"[red]{problem}[/red]")
-            failed = True
-    console.print(table)
-    if args.json:
+    settings = _settings(args).updated(include_hidden=True)
+    catalog = load_catalog(settings)
+    exercises = [get_exercise(i, settings=settings) for i in args.exercises] or list(catalog.exercises)
+    console = _console(stderr=args.json == "-")
+    summary, failed = [], False
+    for ex in exercises:
+        with console.status(f"validating {ex.short_id}...") as status:
+            result = validate_exercise(ex, settings, on_step=lambda s: status.update(f"validating {s}"), seeds=args.seeds)
+        print_validation(console, result, diff=args.diff)
+        failed |= not result.ok
+        summary.append(validation_to_dict(result, diff=args.diff))
+    broken = [] if args.exercises else list(catalog.broken)
+    for problem in broken:
+        console.print(f"broken: {problem.error}", style="red", markup=False)
+        summary.append({"exercise": problem.folder.name, "ok": False, "broken": True, "problems": [str(problem.error)]})
+    if args.json == "-":
+        print(json.dumps(summary, indent=2))
+    elif args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_INPUT if broken else EXIT_FAILED if failed else EXIT_OK
 
 
 def _cmd_workbook(args: argparse.Namespace) -> int:
     from .workbook import write_workbook
 
-    path = write_workbook(Path(args.output), args.exercises, solutions=args.solutions)
+    path = write_workbook(Path(args.output), args.exercises, solutions=args.solutions, settings=_settings(args))
     _console().print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .scaffold import scaffold_exercise
+
+    catalog = load_catalog(_settings(args))
+    taken = {name: ex.folder for ex in catalog.exercises for name in (ex.id, ex.short_id)}
+    folder = scaffold_exercise(args.id, Path(args.dir), taken)
+    _console().print(f"wrote {folder}: edit prompt.md, solution.py, checks.py, mutants/, README.md; "
+                     f"then run `tfgrade validate {args.id}` with this folder's parent as a course folder", markup=False)
     return EXIT_OK
 
 
@@ -113,7 +126,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     options = BatchOptions(out=Path(args.out), jobs=args.jobs, timeout=args.timeout, memory=memory,
                            include_hidden=args.hidden, exercises=tuple(args.exercises or ()), force=args.force,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, time_scale=_settings(args).time_scale)
     try:
         results = grade_batch(args.paths, options, progress=BatchProgress(total))
     except BatchUsageError as exc:
@@ -166,6 +179,16 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfgrade", description="Grade TensorFlow/Keras exercises.",
@@ -174,13 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the exercises").set_defaults(run=_cmd_list)
-    show = sub.add_parser("show", help="print an exercise's prompt")
+    show = sub.add_parser("show", help="print an exercise's prompt, points and check titles")
     show.add_argument("exercise")
     show.set_defaults(run=_cmd_show)
     val = sub.add_parser("validate", help="prove that references pass and mutants are caught")
     val.add_argument("exercises", nargs="*", help="ids (default: all)")
-    val.add_argument("--json", help="also write the results as JSON to this file")
+    val.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE (- for stdout)")
+    val.add_argument("--diff", action="store_true", help="show each mutant's unified diff against the solution")
+    val.add_argument("--seeds", type=_positive_int, default=3, help="seeds the reference must pass with (default 3)")
     val.set_defaults(run=_cmd_validate)
+    new = sub.add_parser("new", help="write a complete example exercise folder to start from")
+    new.add_argument("id", help="the exercise id, e.g. c01-scaling (its short id is the part before the first '-')")
+    new.add_argument("--dir", default=".", help="the course folder to write it in (default: the working folder)")
+    new.set_defaults(run=_cmd_new)
     wb = sub.add_parser("workbook", help="write the learner workbook notebook")
     wb.add_argument("exercises", nargs="*", help="ids (default: all)")
     wb.add_argument("-o", "--output", default="chapter12.ipynb")
@@ -210,14 +239,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .config import SettingsError, load_settings
     from .errors import SpecError, UnknownExerciseError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.settings = load_settings()
+    except SettingsError as exc:
+        parser.exit(EXIT_USAGE, f"tfgrade: error: {exc}\n")
     try:
         return int(args.run(args))
-    except (UnknownExerciseError, SpecError) as exc:
+    except UnknownExerciseError as exc:
+        hint = f" Did you mean {', '.join(repr(s) for s in exc.suggestions)}?" if exc.suggestions else ""
+        _console(stderr=True).print(f"tfgrade: no exercise called {exc.requested!r}.{hint} `tfgrade list` shows "
+                                    f"them all: {', '.join(exc.known)}.", markup=False)
+        return EXIT_INPUT
+    except SpecError as exc:
         _console(stderr=True).print(f"tfgrade: {exc}", markup=False)
         return EXIT_INPUT
+    except SettingsError as exc:
+        _console(stderr=True).print(f"tfgrade: error: {exc}", markup=False)
+        return EXIT_USAGE
+    except (FileExistsError, ValueError) as exc:     # `new` with a bad id or an existing folder
+        _console(stderr=True).print(f"tfgrade: error: {exc}", markup=False)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ import dataclasses
 import io
 import os
 import random
+import signal
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager, redirect_stdout
@@ -14,7 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterator, MutableMapping
 
+from .check_results import STOPPED
 from .config import Settings, load_settings
+from .error_text import clean_text, missing_setup_name, setup_names
 from .observations import CellOutcome, Observations
 from .probes import ProbeContext, ProbeSession
 from .pytest_plugin import GradingContext, TfgradePlugin
@@ -105,6 +109,25 @@ def _pytest_args(exercise: Exercise, include_hidden: bool) -> list[str]:
     ]
 
 
+@contextmanager
+def _stop_means_stop(plugin: TfgradePlugin) -> Iterator[None]:
+    """The learner's Stop (SIGINT) ends the checks, and the checks left are counted as lost.
+    A KeyboardInterrupt the learner's own code raises is not a Stop: it is that check's error."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        plugin.stop(STOPPED)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool) -> int:
     import pytest
 
@@ -114,18 +137,33 @@ def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool)
     # Checks may import helper modules that sit beside them (e.g. `from _support import ...`).
     sys.path.insert(0, str(exercise.folder))
     try:
-        with _isolated_pytest_env(), _check_module_names_free(), redirect_stdout(summary):
+        with _isolated_pytest_env(), _check_module_names_free(), redirect_stdout(summary), _stop_means_stop(plugin):
             return int(pytest.main(_pytest_args(exercise, include_hidden), plugins=[plugin]))
+    except KeyboardInterrupt:        # a Stop that landed outside a check
+        plugin.stop(STOPPED)
+        return int(pytest.ExitCode.INTERRUPTED)
     finally:
         if str(exercise.folder) in sys.path:
             sys.path.remove(str(exercise.folder))
         _drop_modules_under(exercise.folder)
 
 
+def _run_checks(exercise: Exercise, context: GradingContext, include_hidden: bool) -> TfgradePlugin:
+    """Run the checks; when a Stop came before they were all collected, collect them again
+    (running none) so that every one of them is in the Report as lost."""
+    plugin = TfgradePlugin(context)
+    _run_pytest(exercise, plugin, include_hidden)
+    if plugin.stop_reason is not None and not plugin.collected:
+        recount = TfgradePlugin(dataclasses.replace(context, not_graded=plugin.stop_reason, on_progress=None))
+        _run_pytest(exercise, recount, include_hidden)
+        return recount
+    return plugin
+
+
 def _collection_error_checks(plugin: TfgradePlugin) -> list[CheckResult]:
     if not plugin.collection_errors:
         return []
-    detail = plugin.collection_errors[0].strip().splitlines()[-1]
+    detail = clean_text(plugin.collection_errors[0].strip().splitlines()[-1])
     return [CheckResult(
         id="checks-module", title="The exercise's checks could be loaded", status="error",
         points=0.0, max_points=0.0, error_type="CollectionError",
@@ -155,46 +193,54 @@ def grade(
     settings: Settings | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     started: float | None = None,
+    on_stuck: Callable[[Report], None] | None = None,
 ) -> Report:
     """Run ``exercise``'s checks against ``namespace`` and return the Report.
 
     ``observations`` are what probes saw while the cell ran (``None`` when grading a
-    namespace directly, as ``tfgrade.check`` does). ``started`` is when the whole
-    ``%%tfcheck`` began, so the Report can split its time into cell / checks / overhead.
+    namespace directly, as ``tfgrade.check`` does: then the whole namespace is graded;
+    with a cell, only the names it defined and the exercise's setup names are). ``started``
+    is when the whole ``%%tfcheck`` began, so the Report can split its time into cell /
+    checks / overhead. ``on_stuck`` receives the Report, from a watchdog thread, when a check
+    cannot be stopped (the kernel then needs a restart and this call may never return).
     """
     settings = settings or load_settings()
     began = time.perf_counter() if started is None else started
     observations = observations or Observations()
     seed = exercise.seed if settings.seed is None else settings.seed
     seed_everything(seed)
+    cell: CellOutcome | None = observations.cell
     context = GradingContext(
         exercise=exercise, namespace=namespace, observations=observations, seed=seed,
-        time_scale=settings.time_scale, on_progress=on_progress,
+        time_scale=settings.time_scale, on_progress=on_progress, setup_names=setup_names(exercise.setup_source),
+        not_graded=(f"Not graded: your cell did not run ({cell.error.describe()})."
+                    if cell is not None and not cell.parsed and cell.error is not None else None),
     )
-    plugin = TfgradePlugin(context)
     checks_began = time.perf_counter()
-    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False)
+
+    def build(results: list[CheckResult], check_diagnostics: tuple[Diagnostic, ...], caught: list) -> Report:
+        return _report(exercise, settings, observations, results, (*check_diagnostics, *context.advice,
+                       *_warning_diagnostics(caught)), began, time.perf_counter() - checks_began)
+
+    probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False, earlier=observations)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if on_stuck is not None:
+            context.on_stuck = lambda results: on_stuck(build(list(results), (), list(caught)))
         with ProbeSession(settings.probe_names(), probe_context) as session:
-            _run_pytest(exercise, plugin, settings.include_hidden)
-    checks_time = time.perf_counter() - checks_began
-    check_observations = session.observations()
+            plugin = _run_checks(exercise, context, settings.include_hidden)
+    results = [*plugin.results, *_collection_error_checks(plugin)]
+    return build(results, session.observations().diagnostics, caught)
 
-    results = tuple(plugin.results) + tuple(_collection_error_checks(plugin))
-    diagnostics = (
-        *observations.diagnostics,
-        *check_observations.diagnostics,
-        *context.advice,
-        *_warning_diagnostics(caught),
-    )
+
+def _report(exercise: Exercise, settings: Settings, observations: Observations, results: list[CheckResult],
+            check_diagnostics: tuple[Diagnostic, ...], began: float, checks_time: float) -> Report:
     from .data import report_data    # which source served each dataset loaded since `began`
     from .environment import environment_info
 
     data, data_notes = report_data(since=began)
-    diagnostics = (*diagnostics, *data_notes)
-
-    cell: CellOutcome | None = observations.cell
+    diagnostics = (*observations.diagnostics, *check_diagnostics, *data_notes)
+    cell = observations.cell
     total = time.perf_counter() - began
     cell_time = cell.duration if cell else 0.0
     return Report(
@@ -203,8 +249,8 @@ def grade(
         title=exercise.title,
         short_id=exercise.short_id,
         score=round(sum(r.points for r in results), 4),
-        max_score=round(sum(r.max_points for r in results), 4),
-        checks=results,
+        max_score=_max_score(exercise, settings, results),
+        checks=tuple(results),
         diagnostics=tuple(diagnostics),
         environment=environment_info(observations.devices),
         data=data,
@@ -216,6 +262,16 @@ def grade(
             "total": round(total, 4),
         },
     )
+
+
+def _max_score(exercise: Exercise, settings: Settings, results: list[CheckResult]) -> float:
+    """The exercise's total, however the run ended: every collected check's points, or the
+    declared ``points`` when the graded checks are all of them (hidden ones included)."""
+    collected = round(sum(r.max_points for r in results), 4)
+    every_check = settings.include_hidden or exercise.hidden_checks_path is None
+    if exercise.declared_points is not None and every_check:
+        return max(float(exercise.declared_points), collected)
+    return collected
 
 
 def observe_cell(
@@ -234,14 +290,19 @@ def observe_cell(
     settings = settings or load_settings()
     if exercise.seed_cell:
         seed_everything(exercise.seed if settings.seed is None else settings.seed)
-    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source)
+    context = ProbeContext(namespace=namespace, source="cell", echo_output=echo_output, cell_source=source,
+                           first_line=first_line)
     with ProbeSession(settings.probe_names(), context) as session:
         outcome = run_cell(source, namespace, shell=shell, first_line=first_line, label=exercise.short_id)
+    if outcome.error is not None and outcome.error.type == "NameError":
+        explained = missing_setup_name(outcome.error.message, setup_names(exercise.setup_source), exercise)
+        if explained:
+            outcome = dataclasses.replace(outcome, error=dataclasses.replace(outcome.error, message=explained))
     observations = session.observations(cell=outcome)
     if outcome.error is not None and "tracing" in settings.probe_names():
         # Errors that come from graph building (an `if` on a tensor, .numpy() in a graph, ...)
         # get an explanation in the learner's terms.
-        from .probes.tracing import explain_cell_error
+        from .diagnose.cell_errors import explain_cell_error
 
         extra = explain_cell_error(outcome.error, observations.diagnostics)
         if extra is not None:

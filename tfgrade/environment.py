@@ -32,6 +32,14 @@ def keras_flavour() -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def _device_query() -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    # Asked once (visible devices are fixed once TensorFlow has initialised them), with fd 2
+    # held: the first listing makes TensorFlow write "failed call to cuInit" on CPU machines.
+    from .startup import quietly
+
+    return quietly(lambda: (_build_info(), _gpu_details()))
+
+
 def _build_info() -> dict[str, Any]:
     import tensorflow as tf
 
@@ -41,9 +49,7 @@ def _build_info() -> dict[str, Any]:
         return {}
 
 
-@functools.lru_cache(maxsize=1)
 def _gpu_details() -> tuple[dict[str, Any], ...]:
-    # Visible devices are fixed once TensorFlow has initialised them, so this is asked once.
     import tensorflow as tf
 
     out = []
@@ -64,9 +70,9 @@ def _gpu_details() -> tuple[dict[str, Any], ...]:
 
 def device_facts() -> dict[str, Any]:
     """The device part of the environment (cheap after the first call)."""
-    build = _build_info()
+    build, details = _device_query()
     cuda = bool(build.get("is_cuda_build", False))
-    gpus = [dict(g) for g in _gpu_details()]
+    gpus = [dict(g) for g in details]
     if gpus:
         reason = None
         names = ", ".join(f"{g.get('name', 'a GPU')} ({g['device'].split('device:')[-1]})" for g in gpus)

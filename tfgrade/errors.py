@@ -55,9 +55,17 @@ class NotebookError(TfgradeError):
 
 
 class CheckTimeout(BaseException):
-    """Raised inside a check that ran past its time limit, so the check stops."""
+    """Raised inside a check that ran past its time limit, so the check stops.
 
-    def __init__(self, seconds: float | None = None) -> None:
+    ``seconds`` is the limit; ``elapsed`` how long the check really ran (set when it stopped).
+    """
+
+    def __init__(self, seconds: float | None = None, elapsed: float | None = None) -> None:
         self.seconds = seconds
-        limit = f"{seconds:g} s" if seconds else "its time limit"
-        super().__init__(f"stopped after {limit}: the check took too long")
+        self.elapsed = elapsed
+        super().__init__(seconds, elapsed)
+
+    def __str__(self) -> str:
+        limit = f"its limit of {self.seconds:g} s" if self.seconds else "its time limit"
+        ran = f" after {self.elapsed:.1f} s" if self.elapsed else ""
+        return f"stopped{ran}: the check ran past {limit}"

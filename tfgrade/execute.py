@@ -15,7 +15,8 @@ import sys
 import time
 import traceback
 from types import TracebackType
-from typing import Any, MutableMapping
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 from .observations import CellOutcome
 from .report import CellError, TracebackFrame
@@ -42,14 +43,52 @@ def learner_frames(tb: TracebackType | None) -> tuple[TracebackFrame, ...]:
 
 def describe_exception(exc: BaseException) -> CellError:
     """A CellError for any exception, pointing at the deepest learner line it went through."""
+    from .error_text import exception_message
+
     if isinstance(exc, SyntaxError) and exc.filename and is_learner_filename(exc.filename):
         code = (exc.text or "").rstrip("\n").strip()
-        return CellError(type=type(exc).__name__, message=exc.msg, line=exc.lineno,
+        return CellError(type=type(exc).__name__, message=str(exc.msg), line=exc.lineno,
                          traceback=(TracebackFrame(line=exc.lineno or 0, code=code),))
     frames = learner_frames(exc.__traceback__)
-    message = str(exc) or repr(exc)
-    return CellError(type=type(exc).__name__, message=message,
+    return CellError(type=type(exc).__name__, message=exception_message(exc),
                      line=frames[-1].line if frames else None, traceback=frames)
+
+
+class _StoreTracker(MutableMapping):
+    """The cell's local namespace during ``exec``: reads and writes go straight to the user
+    namespace, and every name the cell's own top-level code stores is remembered, so that a
+    name rebound to the very same object (a class re-run, ``x = x``) still counts as defined."""
+
+    def __init__(self, namespace: MutableMapping[str, Any]) -> None:
+        self.namespace = namespace
+        self.stored: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        return self.namespace[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.namespace[name] = value
+        self.stored.add(name)
+
+    def __delitem__(self, name: str) -> None:
+        del self.namespace[name]
+        self.stored.discard(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.namespace)
+
+    def __len__(self) -> int:
+        return len(self.namespace)
+
+
+def _defined_names(before: dict[str, Any], namespace: MutableMapping[str, Any], stored: set[str]) -> tuple[str, ...]:
+    """Names this run bound: stored by the cell's code, or new / rebound by anything it called
+    (a ``global`` in a function, ``%run``). The objects are kept in ``before``, so a freed
+    object's id reused by a new one cannot hide a rebinding."""
+    missing = object()
+    names = [k for k, v in namespace.items()
+             if not k.startswith("_") and (k in stored or before.get(k, missing) is not v)]
+    return tuple(names)
 
 
 def _transform(source: str, shell: Any) -> str:
@@ -74,21 +113,29 @@ def run_cell(
     padded = "\n" * (first_line - 1) + _transform(source, shell)
     # Tracebacks and inspect.getsource find the learner's lines through linecache.
     linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
-    before = {k: id(v) for k, v in namespace.items()}
+    before = dict(namespace)
+    tracker = _StoreTracker(namespace)
     started = time.perf_counter()
     error: CellError | None = None
+    parsed = False
     try:
         tree = ast.parse(padded, filename=filename, mode="exec")
+        parsed = True
         last_expr = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - running the learner's cell is the job
-        if last_expr is not None:
+        code = compile(tree, filename, "exec")
+        last = compile(ast.Interactive(body=[last_expr]), filename, "single") if last_expr is not None else None
+        exec(code, namespace, tracker)  # noqa: S102 - running the learner's cell is the job
+        if last is not None:
             # "single" mode sends the value to sys.displayhook, as a notebook cell does.
-            exec(compile(ast.Interactive(body=[last_expr]), filename, "single"), namespace)  # noqa: S102
+            exec(last, namespace, tracker)  # noqa: S102
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the learner's error, SystemExit included, is a result
+        if isinstance(exc, SyntaxError) and is_learner_filename(exc.filename or ""):
+            parsed = False          # compile() finds some errors (`return` outside a function) after parsing
         error = describe_exception(exc)
         exc.__traceback__ = None
     duration = time.perf_counter() - started
-    defined = tuple(k for k, v in namespace.items() if before.get(k) != id(v) and not k.startswith("_"))
-    return CellOutcome(error=error, duration=duration, defined=defined, filename=filename)
+    defined = _defined_names(before, namespace, tracker.stored)
+    before.clear()
+    return CellOutcome(error=error, duration=duration, defined=defined, filename=filename, parsed=parsed)

@@ -20,6 +20,7 @@ class CellOutcome:
     duration: float
     defined: tuple[str, ...] = ()   # names the cell bound (new or rebound)
     filename: str = ""              # the code object filename of the cell
+    parsed: bool = True             # False: the cell did not compile, so nothing of it ran
 
     @property
     def ok(self) -> bool:

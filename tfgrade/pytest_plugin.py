@@ -9,104 +9,54 @@ Fixtures available to every check:
 ``advise``        ``advise(message, fix="")`` records advice in the report; costs no points
 
 Markers: ``points(n)``, ``hints("nudge", ..., "nearly the answer")``, ``needs("Name", ...)``,
-``time_limit(seconds)``. A check's title is the first line of its docstring.
+``time_limit(seconds)``, ``after("check_x", ...)``. A check's title is the first line of its docstring.
+
+The maximum never shrinks: every collected check ends with a result, even when the learner's
+code raises ``KeyboardInterrupt`` / ``SystemExit`` / ``pytest.exit`` (an error of that check),
+the learner presses Stop (the checks not finished count as lost), or a check cannot be stopped.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, MutableMapping
 
 import numpy as np
 import pytest
+from _pytest.outcomes import Exit
 
+from .check_results import (KERNEL_STUCK, STOPPED, assertion_message, error_message, not_run_after,
+                            one_message_per_cause, timeout_message)
+from .error_text import exception_message, safe_text
 from .errors import CheckTimeout
-from .execute import describe_exception, learner_frames
+from .learner_namespace import LearnerNamespace, MissingLearnerName, NotReached
 from .observations import Observations
 from .report import CheckResult, Diagnostic
 from .spec import Exercise
-from .timelimit import time_limit
+from .timelimit import TimeLimit
 
-__all__ = ["LearnerNamespace", "MissingLearnerName", "GradingContext", "TfgradePlugin", "MARKERS"]
+__all__ = ["LearnerNamespace", "MissingLearnerName", "GradingContext", "TfgradePlugin", "MARKERS", "LearnerAbort"]
 
 MARKERS = {
     "points": "points(n): points the check is worth (default 1)",
     "hints": "hints(*texts): hints revealed one at a time, from a nudge to nearly the answer",
     "needs": "needs(*names): learner names the check reads; missing ones skip or fail it",
     "time_limit": "time_limit(seconds): this check's own time limit",
+    "after": "after(*check_names): run only when those checks passed; else skipped with a pointer to them",
 }
 _CHECK_PREFIXES = ("check_", "test_")
-_EXPLANATION_LINES = 6
+_ENDS_A_RUN = (KeyboardInterrupt, SystemExit, Exit)
 
 
-class MissingLearnerName(AssertionError):
-    """The cell did not define a name a check needs (a failed check, not an error)."""
+class LearnerAbort(Exception):
+    """Learner code raised something that would end the whole run (KeyboardInterrupt, SystemExit,
+    pytest.exit): carried as an ordinary error of the check that ran it."""
 
-
-class _NotReached(Exception):
-    """The cell raised before defining a needed name: the check is skipped with the reason."""
-
-
-class LearnerNamespace:
-    """Read access to what the learner's cell defined, with learner-facing errors."""
-
-    def __init__(self, namespace: MutableMapping[str, Any], observations: Observations) -> None:
-        self._namespace = namespace
-        self._observations = observations
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._namespace
-
-    def __getitem__(self, name: str) -> Any:
-        return self.require(name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._namespace.get(name, default)
-
-    @property
-    def namespace(self) -> MutableMapping[str, Any]:
-        return self._namespace
-
-    def require(self, name: str, kind: type | tuple[type, ...] | None = None, *, subclass_of: type | None = None) -> Any:
-        """The learner's object called ``name``; fail (or skip, if the cell crashed) when absent."""
-        if name not in self._namespace:
-            cell = self._observations.cell
-            if cell is not None and cell.error is not None:
-                raise _NotReached(
-                    f"Not checked: your cell stopped with {cell.error.describe()} before `{name}` was defined."
-                )
-            raise MissingLearnerName(f"Your cell does not define `{name}`. The exercise asks for it by that name.")
-        value = self._namespace[name]
-        if kind is not None and not isinstance(value, kind):
-            raise MissingLearnerName(f"`{name}` should be {_kind_name(kind)}, but it is {type(value).__name__}.")
-        if subclass_of is not None and not (isinstance(value, type) and issubclass(value, subclass_of)):
-            raise MissingLearnerName(
-                f"`{name}` should be a class that subclasses `{subclass_of.__module__.split('.')[0]}.{subclass_of.__qualname__}`."
-            )
-        return value
-
-    def find(self, predicate: Callable[[Any], bool], prefer: str | None = None) -> Any:
-        """The first learner object (``prefer`` first) satisfying ``predicate``, or None."""
-        if prefer is not None and prefer in self._namespace and predicate(self._namespace[prefer]):
-            return self._namespace[prefer]
-        for name, value in list(self._namespace.items()):
-            if not name.startswith("_") and _safe(predicate, value):
-                return value
-        return None
-
-
-def _safe(predicate: Callable[[Any], bool], value: Any) -> bool:
-    try:
-        return bool(predicate(value))
-    except Exception:
-        return False
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(f"a {k.__name__}" for k in kinds)
+    def __init__(self, original: BaseException) -> None:
+        self.original = original
+        super().__init__(type(original).__name__)
 
 
 @dataclass
@@ -118,6 +68,9 @@ class GradingContext:
     time_scale: float = 1.0
     on_progress: Callable[[str, int, int], None] | None = None
     advice: list[Diagnostic] = field(default_factory=list)
+    setup_names: frozenset[str] = frozenset()
+    not_graded: str | None = None         # a reason not to run any check (the cell did not parse)
+    on_stuck: Callable[[list[CheckResult]], None] | None = None   # called from the watchdog thread
 
 
 def check_id(name: str) -> str:
@@ -143,34 +96,46 @@ def _is_hidden(item: pytest.Item) -> bool:
     return item.path.name.startswith("hidden_")
 
 
-def _assertion_message(exc: BaseException, hidden: bool) -> str:
-    """The learner-facing part of an assertion: the author's message, plus pytest's
-    explanation (trimmed) when the author gave none. Hidden checks never show code."""
-    text = str(exc).strip()
-    if isinstance(exc, MissingLearnerName):
-        return text
-    own, sep, explanation = text.partition("\nassert ")
-    if text.startswith("assert "):
-        own, explanation = "", text[len("assert "):]
-    if own:
-        return own.strip()
-    if hidden:
-        return "This hidden check did not pass."
-    lines = [line for line in ("assert " + explanation).splitlines()
-             if line.strip() and not re.match(r"\s*Use -v", line)]   # pytest's command-line advice
-    trimmed = lines[:_EXPLANATION_LINES] + (["..."] if len(lines) > _EXPLANATION_LINES else [])
-    return "\n".join(trimmed)
-
-
 class TfgradePlugin:
     """Passed to ``pytest.main(plugins=[...])``: provides fixtures, enforces limits, collects results."""
 
     def __init__(self, context: GradingContext) -> None:
         self.context = context
-        self.results: list[CheckResult] = []
         self.collection_errors: list[str] = []
+        self.stop_reason: str | None = None     # set by a real Stop, or when a check cannot be stopped
         self._items: list[pytest.Item] = []
-        self._outcomes: dict[str, dict[str, Any]] = {}
+        self._records: dict[str, dict[str, Any]] = {}
+        self._results: dict[str, CheckResult] = {}
+        self._causes: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    # -- results ---------------------------------------------------------------
+    @property
+    def collected(self) -> bool:
+        return bool(self._items)
+
+    @property
+    def results(self) -> list[CheckResult]:
+        """One result per collected check, in collection order; checks that never finished are lost."""
+        with self._lock:
+            done = dict(self._results)
+        reason = self.stop_reason or STOPPED
+        ordered = [done.get(item.nodeid) or self._not_run(item, reason) for item in self._items]
+        return one_message_per_cause(ordered, self._causes)
+
+    def stop(self, reason: str) -> None:
+        """No further check runs (a real Stop); the ones left count as lost with ``reason``."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    def _not_run(self, item: pytest.Item, reason: str, status: str = "skip") -> CheckResult:
+        return CheckResult(id=check_id(item.name), title=_title(item), status=status, points=0.0,  # type: ignore[arg-type]
+                           max_points=self._points(item), message=reason, hidden=_is_hidden(item),
+                           hints=tuple(str(h) for h in _marker_args(item, "hints")))
+
+    @staticmethod
+    def _points(item: pytest.Item) -> float:
+        return float((_marker_args(item, "points") or (1,))[0])
 
     # -- configuration -------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -185,9 +150,12 @@ class TfgradePlugin:
             self.collection_errors.append(str(report.longrepr))
 
     # -- fixtures ------------------------------------------------------------
+    def _learner(self) -> LearnerNamespace:
+        return LearnerNamespace(self.context.namespace, self.context.observations, self.context.setup_names)
+
     @pytest.fixture
     def learner(self) -> LearnerNamespace:
-        return LearnerNamespace(self.context.namespace, self.context.observations)
+        return self._learner()
 
     @pytest.fixture
     def observations(self) -> Observations:
@@ -213,6 +181,15 @@ class TfgradePlugin:
 
     # -- running -------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        reason = self.context.not_graded or self.stop_reason
+        if reason is None:
+            return None
+        with self._lock:
+            self._results.setdefault(item.nodeid, self._not_run(item, reason))
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.context.on_progress is not None:
             index = next((i for i, it in enumerate(self._items) if it.nodeid == nodeid), 0)
@@ -224,33 +201,77 @@ class TfgradePlugin:
         base = float(own[0]) if own else self.context.exercise.time_limit
         return base * self.context.time_scale
 
+    def _limited(self, item: pytest.Item) -> Iterator[None]:
+        """Run one phase of a check under its time limit; learner code that would end the
+        whole run becomes this check's error, unless the learner really pressed Stop."""
+        limit = TimeLimit(self._limit(item), on_stuck=lambda stuck: self._stuck(item, stuck))
+        self._records[item.nodeid]["limit"] = limit
+        try:
+            with limit:
+                return (yield)
+        except _ENDS_A_RUN as exc:
+            if self.stop_reason is not None:
+                raise
+            raise LearnerAbort(exc) from exc
+
+    def _stuck(self, item: pytest.Item, limit: TimeLimit) -> None:
+        """Watchdog thread: the check cannot be stopped; the card must still be true."""
+        if self.stop_reason is not None:
+            return
+        result = self._timeout_result(item, limit, limit.elapsed)
+        with self._lock:
+            self._results[item.nodeid] = result
+        self.stop(KERNEL_STUCK)
+        if self.context.on_stuck is not None:
+            self.context.on_stuck(self.results)
+
+    def _unmet_prerequisite(self, item: pytest.Item) -> str | None:
+        by_name = {it.name: it for it in self._items}
+        for name in _marker_args(item, "after"):
+            before = by_name.get(name) or by_name.get(f"check_{name}")
+            result = self._results.get(before.nodeid) if before is not None else None
+            if result is not None and result.status != "pass":
+                return not_run_after(result.title)
+        return None
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
-        self._outcomes[item.nodeid] = {"started": time.perf_counter()}
+        self._records[item.nodeid] = {"started": time.perf_counter()}
+        unmet = self._unmet_prerequisite(item)
+        if unmet:
+            raise NotReached(unmet)
         for name in _marker_args(item, "needs"):
-            LearnerNamespace(self.context.namespace, self.context.observations).require(name)
-        with time_limit(self._limit(item)):
-            return (yield)
+            self._learner().require(name)
+        return (yield from self._limited(item))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        with time_limit(self._limit(item)):
-            return (yield)
+        return (yield from self._limited(item))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
         report = yield
-        record = self._outcomes.setdefault(item.nodeid, {"started": time.perf_counter()})
+        record = self._records.setdefault(item.nodeid, {"started": time.perf_counter()})
         if call.excinfo is not None and "exc" not in record:
             record["exc"] = call.excinfo.value
-            record["when"] = call.when
         if call.when == "teardown":
-            self.results.append(self._result(item, record))
+            result = self._result(item, record)
+            with self._lock:
+                self._results[item.nodeid] = result
         return report
+
+    def _timeout_result(self, item: pytest.Item, limit: TimeLimit | None, elapsed: float | None) -> CheckResult:
+        seconds = limit.seconds if limit is not None else self._limit(item)
+        return CheckResult(
+            id=check_id(item.name), title=_title(item), status="error", points=0.0, max_points=self._points(item),
+            hidden=_is_hidden(item), hints=tuple(str(h) for h in _marker_args(item, "hints")),
+            error_type="CheckTimeout", timed_out=True, duration=round(elapsed or 0.0, 4),
+            message=timeout_message(limit, seconds, elapsed),
+        )
 
     def _result(self, item: pytest.Item, record: dict[str, Any]) -> CheckResult:
         hidden = _is_hidden(item)
-        points = float((_marker_args(item, "points") or (1,))[0])
+        points = self._points(item)
         common = dict(
             id=check_id(item.name), title=_title(item), max_points=points, hidden=hidden,
             hints=tuple(str(h) for h in _marker_args(item, "hints")),
@@ -259,25 +280,19 @@ class TfgradePlugin:
         exc = record.get("exc")
         if exc is None:
             return CheckResult(status="pass", points=points, **common)
-        if isinstance(exc, (pytest.skip.Exception, _NotReached)):
-            return CheckResult(status="skip", points=0.0, message=str(getattr(exc, "msg", exc)), **common)
-        if isinstance(exc, AssertionError):
-            return CheckResult(status="fail", points=0.0, message=_assertion_message(exc, hidden), **common)
-        if isinstance(exc, pytest.fail.Exception):
-            return CheckResult(status="fail", points=0.0, message=str(exc.msg), **common)
+        if isinstance(exc, (pytest.skip.Exception, NotReached)):
+            return CheckResult(status="skip", points=0.0, message=safe_text(getattr(exc, "msg", None) or exc), **common)
         if isinstance(exc, CheckTimeout):
-            limit = self._limit(item)
-            return CheckResult(
-                status="error", points=0.0, error_type="CheckTimeout", timed_out=True,
-                message=f"This check was stopped after {limit:g} s. Something in your code may loop forever "
-                "or run far longer than the exercise needs.",
-                **common,
-            )
-        frames = learner_frames(exc.__traceback__)
-        described = describe_exception(exc)
-        if frames:
-            where = f"line {frames[-1].line}" + (f" (in `{frames[-1].function}`)" if frames[-1].function != "<module>" else "")
-            message = f"Your code raised {described.type} at {where} while this check ran: {described.message}"
-        else:
-            message = f"The check could not run: {described.type}: {described.message}"
-        return CheckResult(status="error", points=0.0, message=message, error_type=described.type, traceback=frames, **common)
+            return self._timeout_result(item, record.get("limit"), exc.elapsed)
+        cause = exc.original if isinstance(exc, LearnerAbort) else exc
+        self._causes[check_id(item.name)] = (type(cause).__name__, exception_message(cause))
+        if isinstance(exc, AssertionError):
+            message = assertion_message(exc, hidden, plain=isinstance(exc, MissingLearnerName))
+            return CheckResult(status="fail", points=0.0, message=message, **common)
+        if isinstance(exc, pytest.fail.Exception):
+            return CheckResult(status="fail", points=0.0, message=safe_text(exc.msg), **common)
+        original = exc.original if isinstance(exc, LearnerAbort) else exc
+        message, error_type, frames = error_message(original, setup_names=self.context.setup_names,
+                                                    exercise=self.context.exercise)
+        return CheckResult(status="error", points=0.0, message=message, error_type=error_type,
+                           traceback=frames, **common)

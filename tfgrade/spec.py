@@ -5,7 +5,9 @@ The folder format is documented for instructors in ``exercises/README.md``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,11 +17,13 @@ from typing import Any, Mapping
 
 from .errors import SpecError
 
-__all__ = ["Exercise", "Mutant", "load_exercise", "exercise_version", "MUTANT_NOTE_PREFIX"]
+__all__ = ["Exercise", "Mutant", "load_exercise", "exercise_version", "MUTANT_NOTE_PREFIX", "CAUGHT_BY_PREFIX",
+           "KNOWN_KEYS"]
 
 MUTANT_NOTE_PREFIX = "# mistake:"
-_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_KNOWN_KEYS = {
+CAUGHT_BY_PREFIX = "# caught-by:"
+ID_PATTERN = _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+KNOWN_KEYS = _KNOWN_KEYS = {
     "id", "short_id", "title", "order", "points_note", "time_limit", "seed", "seed_cell",
     "budget", "requires", "summary", "hints", "points",
 }
@@ -32,6 +36,9 @@ class Mutant:
     name: str
     path: Path
     note: str
+    # Check function names (``check_...``) that must fail for this mutant: its `# caught-by:` line.
+    caught_by: tuple[str, ...] = ()
+    caught_by_line: int | None = None     # where that line is (None: the header has none)
 
     @property
     def source(self) -> str:
@@ -127,69 +134,129 @@ def _read_optional(path: Path) -> str:
 
 
 def _load_mutant(path: Path) -> Mutant:
-    first_line = path.read_text(encoding="utf-8").splitlines()[:1]
-    if not first_line or not first_line[0].startswith(MUTANT_NOTE_PREFIX):
-        raise SpecError(path, f"a mutant must start with a line `{MUTANT_NOTE_PREFIX} <the mistake it makes>`")
-    return Mutant(name=path.stem, path=path, note=first_line[0][len(MUTANT_NOTE_PREFIX):].strip())
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(path, f"cannot be read ({exc})") from None
+    if not lines or not lines[0].startswith(MUTANT_NOTE_PREFIX):
+        raise SpecError(f"{path}:1", f"a mutant must start with a line `{MUTANT_NOTE_PREFIX} <the mistake it makes>`, "
+                        f"then `{CAUGHT_BY_PREFIX} check_name[, check_other]`")
+    caught_by: tuple[str, ...] = ()
+    caught_by_line = None
+    for number, line in enumerate(lines[1:], start=2):    # the leading comment block is the header
+        if not line.startswith("#"):
+            break
+        if line.startswith(CAUGHT_BY_PREFIX):
+            caught_by = tuple(n.strip() for n in line[len(CAUGHT_BY_PREFIX):].split(",") if n.strip())
+            caught_by_line = number
+    return Mutant(name=path.stem, path=path, note=lines[0][len(MUTANT_NOTE_PREFIX):].strip(),
+                  caught_by=caught_by, caught_by_line=caught_by_line)
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+class _Toml:
+    """exercise.toml's text and data, for errors that name the line of the key they are about."""
+
+    def __init__(self, path: Path, text: str, data: dict[str, Any]) -> None:
+        self.path, self.text, self.data = path, text, data
+
+    def error(self, key: str | None, message: str) -> SpecError:
+        line = _key_line(self.text, key) if key else None
+        return SpecError(f"{self.path}:{line}" if line else self.path, message)
+
+
+def _read_toml(folder: Path) -> _Toml:
+    toml_path = folder / "exercise.toml"
+    try:
+        text = toml_path.read_text(encoding="utf-8")
+        return _Toml(toml_path, text, tomllib.loads(text))
+    except FileNotFoundError:
+        raise SpecError(folder, "no exercise.toml in this folder; `tfgrade new ID` writes a complete one") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(toml_path, f"cannot be read ({type(exc).__name__}: {exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        where = f"{toml_path}:{line}" if line else toml_path
+        raise SpecError(where, f"not valid TOML: {exc}; strings need quotes, e.g. title = \"My exercise\"") from None
+
+
+def _line_from_message(message: str) -> int | None:
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+def _number(toml: _Toml, key: str, default: float, *, whole: bool = False, positive: bool = False) -> Any:
+    value = toml.data.get(key, default)
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or (positive and value <= 0):
+        wanted = "a whole number" if whole else "a positive number" if positive else "a number"
+        example = {"time_limit": "time_limit = 20", "points": "points = 10"}.get(key, f"{key} = 1")
+        raise toml.error(key, f"`{key}` must be {wanted}{' of seconds' if key == 'time_limit' else ''}, "
+                              f"not {value!r}; e.g. {example}")
+    return value
+
+
+def _string_list(toml: _Toml, key: str, example: str) -> tuple[str, ...]:
+    value = toml.data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise toml.error(key, f"`requires` and `hints` must be lists of strings: `{key}` = {value!r}; "
+                              f"write e.g. {key} = {example}")
+    return tuple(value)
 
 
 def load_exercise(folder: Path) -> Exercise:
-    """Parse and validate one exercise folder; raise :class:`SpecError` naming the fix."""
+    """Parse and validate one exercise folder; raise :class:`SpecError` naming the file, line and fix."""
     folder = Path(folder)
-    toml_path = folder / "exercise.toml"
-    try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(folder, "no exercise.toml in this folder") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(toml_path, f"not valid TOML: {exc}") from None
-
-    unknown = set(data) - _KNOWN_KEYS
-    if unknown:
-        raise SpecError(toml_path, f"unknown keys {sorted(unknown)}; allowed: {sorted(_KNOWN_KEYS)}")
+    toml = _read_toml(folder)
+    data = toml.data
+    for key in sorted(set(data) - _KNOWN_KEYS):
+        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        instead = f"did you mean `{close[0]}`? " if close else ""
+        raise toml.error(key, f"unknown keys ['{key}']: {instead}allowed: {sorted(_KNOWN_KEYS)}")
     for key in ("id", "short_id", "title"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            raise SpecError(toml_path, f"`{key}` must be a non-empty string")
+            missing = key not in data
+            raise toml.error(None if missing else key, f"`{key}` must be a non-empty string" + (
+                f" (it is missing): add a line {key} = \"...\"" if missing else f", not {data[key]!r}"))
     for key in ("id", "short_id"):
         if not _ID_PATTERN.match(data[key]):
-            raise SpecError(toml_path, f"`{key}` = {data[key]!r}: use lower-case letters, digits and '-'")
+            raise toml.error(key, f"`{key}` = {data[key]!r}: use lower-case letters, digits and '-', e.g. \"c01-scaling\"")
     if data["id"] != folder.name:
-        raise SpecError(toml_path, f"`id` is {data['id']!r} but the folder is named {folder.name!r}; make them equal")
+        raise toml.error("id", f"`id` is {data['id']!r} but the folder is named {folder.name!r}; make them equal")
     for required in ("solution.py", "checks.py"):
         if not (folder / required).is_file():
-            raise SpecError(folder, f"missing {required}")
-    time_limit = data.get("time_limit", 20.0)
-    if not isinstance(time_limit, (int, float)) or time_limit <= 0:
-        raise SpecError(toml_path, "`time_limit` must be a positive number of seconds")
+            raise SpecError(folder, f"missing {required}; `tfgrade new ID` shows a complete folder")
+    time_limit = _number(toml, "time_limit", 20.0, positive=True)
     budget = data.get("budget", {})
     if not isinstance(budget, dict):
-        raise SpecError(toml_path, "`budget` must be a table")
-    for key in ("order", "seed"):
-        if key in data and (not isinstance(data[key], int) or isinstance(data[key], bool)):
-            raise SpecError(toml_path, f"`{key}` must be a whole number, not {data[key]!r}")
-    if "seed_cell" in data and not isinstance(data["seed_cell"], bool):
-        raise SpecError(toml_path, "`seed_cell` must be true or false")
-    requires = data.get("requires", [])
-    hints = data.get("hints", [])
-    if not isinstance(requires, list) or not isinstance(hints, list) or not all(
-        isinstance(x, str) for x in [*requires, *hints]
-    ):
-        raise SpecError(toml_path, "`requires` and `hints` must be lists of strings, e.g. requires = [\"Model\"]")
-    points = data.get("points")
-    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0):
-        raise SpecError(toml_path, f"`points` must be a positive number (the exercise's total), not {points!r}")
+        raise toml.error("budget", "`budget` must be a table: write it as a section `[budget]` at the end")
+    order = _number(toml, "order", 1000, whole=True)
+    seed = _number(toml, "seed", 42, whole=True)
+    if not isinstance(data.get("seed_cell", True), bool):
+        raise toml.error("seed_cell", "`seed_cell` must be true or false")
+    if not isinstance(data.get("summary", ""), str):
+        raise toml.error("summary", "`summary` must be a string (one line for listings)")
+    requires = _string_list(toml, "requires", '["Model"]')
+    hints = _string_list(toml, "hints", '["A nudge about the whole exercise."]')
+    if "hints" in data and not hints:
+        raise toml.error("hints", "`hints` is an empty list: give at least one hint, or leave the key out")
+    points = _number(toml, "points", 1, positive=True) if "points" in data else None
     return Exercise(
         id=data["id"],
         short_id=data["short_id"],
         title=data["title"].strip(),
         folder=folder,
-        order=int(data.get("order", 1000)),
+        order=int(order),
         summary=str(data.get("summary", "")).strip(),
         time_limit=float(time_limit),
-        seed=int(data.get("seed", 42)),
+        seed=int(seed),
         seed_cell=bool(data.get("seed_cell", True)),
-        requires=tuple(requires),
+        requires=requires,
         budget=MappingProxyType(dict(budget)),
-        general_hints=tuple(hints),
+        general_hints=hints,
         declared_points=None if points is None else float(points),
     )

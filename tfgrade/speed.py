@@ -3,7 +3,7 @@
 For training-step exercises, a check can time the learner's step both ways and record
 the ratio with the ``advise`` fixture, so the learner sees what ``tf.function`` buys::
 
-    from tfgrade.speed import measure_graph_speedup
+    from tfgrade.checking import measure_graph_speedup
 
     def check_speed_hint(learner, advise):
         step = learner["train_step"]
@@ -17,8 +17,8 @@ runs at most ``steps`` times after one warm-up call, and stops early when its ha
 ``time_budget`` is spent. Training changes variables: pass the models, optimizers or
 variables the step updates as ``restore`` and their values are put back afterwards
 (optimizer slot variables created by the measurement stay, with restored values).
-``tf.config.run_functions_eagerly(True)`` is switched off for the measurement and
-restored.
+The measurement runs under :func:`tfgrade.checking.graph_mode`, so a learner's
+``tf.config.run_functions_eagerly(True)`` is switched off for it and put back after.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable
+
+from .checking import graph_mode
 
 __all__ = ["SpeedResult", "measure_graph_speedup"]
 
@@ -120,18 +122,16 @@ def measure_graph_speedup(
     eager = _python_function(step) or step
     graph = step if _python_function(step) is not None else tf.function(step)
     saved = _snapshot(_variables(restore))
-    was_eager = bool(tf.config.functions_run_eagerly())
     half = max(time_budget, 0.0) / 2
     try:
-        tf.config.run_functions_eagerly(False)
-        _block(eager(*args, **kwargs))                        # warm-up (creates optimizer slots)
-        eager_mean, eager_steps = _time(eager, args, kwargs, steps, half)
-        began = time.perf_counter()
-        _block(graph(*args, **kwargs))                        # tracing, or a warm call if traced already
-        trace_seconds = time.perf_counter() - began
-        graph_mean, graph_steps = _time(graph, args, kwargs, steps, half)
+        with graph_mode():
+            _block(eager(*args, **kwargs))                    # warm-up (creates optimizer slots)
+            eager_mean, eager_steps = _time(eager, args, kwargs, steps, half)
+            began = time.perf_counter()
+            _block(graph(*args, **kwargs))                    # tracing, or a warm call if traced already
+            trace_seconds = time.perf_counter() - began
+            graph_mean, graph_steps = _time(graph, args, kwargs, steps, half)
     finally:
-        tf.config.run_functions_eagerly(was_eager)
         for variable, value in saved:
             try:
                 variable.assign(value)

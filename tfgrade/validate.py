@@ -5,20 +5,23 @@ from __future__ import annotations
 import io
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, MutableMapping
 
 from .config import Settings, load_settings
-from .report import Report
 from .errors import SpecError
+from .lint import CheckInfo, import_problems, lint_exercise
+from .report import Report
+from .requirements import Requirement, read_requirements
 from .spec import Exercise, Mutant
 
-__all__ = ["MutantResult", "ExerciseValidation", "validate_exercise", "grade_source"]
+__all__ = ["MutantResult", "ExerciseValidation", "validate_exercise", "grade_source", "run_setup"]
 
 
 @dataclass(frozen=True)
 class MutantResult:
     mutant: Mutant
     report: Report
+    names: Mapping[str, str] = field(default_factory=dict)   # check id -> check function name
 
     @property
     def caught(self) -> bool:
@@ -28,17 +31,55 @@ class MutantResult:
     def lost_checks(self) -> list[str]:
         return [c.id for c in self.report.checks if c.status != "pass"]
 
+    @property
+    def failed_checks(self) -> list[str]:
+        """The check function names that did not pass (as `# caught-by:` writes them)."""
+        return [self.names.get(i, i) for i in self.lost_checks]
+
+    @property
+    def missed_declared(self) -> list[str]:
+        """Checks the header says must fail for this mutant but passed (or did not run)."""
+        failed = set(self.failed_checks)
+        return [name for name in self.mutant.caught_by if name not in failed]
+
 
 @dataclass(frozen=True)
 class ExerciseValidation:
     exercise: Exercise
-    reference: Report
+    reference: Report | None            # None when the checks could not even be loaded
     mutants: tuple[MutantResult, ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
+    seeds: tuple[tuple[int, float, float], ...] = ()   # (seed, score, max score) of the reference per seed
+    checks: tuple[CheckInfo, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def untested_checks(self) -> list[str]:
+        """Checks that no mutant trips: nothing shows they can fail."""
+        tripped = {name for m in self.mutants for name in m.failed_checks}
+        return [c.name for c in self.checks if c.name not in tripped]
+
+    @property
+    def check_times(self) -> dict[str, float]:
+        """Seconds each check took on the reference solution."""
+        if self.reference is None:
+            return {}
+        names = {c.id: c.name for c in self.checks}
+        return {names.get(c.id, c.id): c.duration for c in self.reference.checks}
+
+
+def run_setup(exercise: Exercise, namespace: MutableMapping[str, Any]) -> None:
+    """Run the exercise's ``setup.py`` in ``namespace``, as the notebook cells above the graded one
+    would (imports, data); raise :class:`SpecError` naming setup.py if it raises."""
+    from .execute import run_cell
+
+    setup = run_cell(exercise.setup_source, namespace, first_line=1, label=f"{exercise.short_id}-setup")
+    if setup.error is not None:
+        raise SpecError(exercise.folder / "setup.py", f"the exercise's setup code raised {setup.error.describe()}")
 
 
 def grade_source(exercise: Exercise, source: str, settings: Settings | None = None) -> Report:
@@ -48,16 +89,13 @@ def grade_source(exercise: Exercise, source: str, settings: Settings | None = No
     """
     from .data import install_offline_fallback
     from .engine import run_and_grade
-    from .execute import run_cell
 
     install_offline_fallback()   # as `%load_ext tfgrade` does in a notebook
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     try:
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-            setup = run_cell(exercise.setup_source, namespace, first_line=1, label=f"{exercise.short_id}-setup")
-            if setup.error is not None:
-                raise RuntimeError(f"{exercise.id}: setup.py raised {setup.error.describe()}")
+            run_setup(exercise, namespace)
             return run_and_grade(exercise, source, namespace, settings=settings, first_line=1, echo_output=False)
     finally:
         _reset_process_state()
@@ -75,30 +113,64 @@ def validate_exercise(
     exercise: Exercise,
     settings: Settings | None = None,
     on_step: Callable[[str], None] | None = None,
+    *,
+    seeds: int = 3,
 ) -> ExerciseValidation:
+    """Lint the folder, then grade the reference (under ``seeds`` different seeds) and every mutant.
+
+    Problems (each makes ``ok`` false): whatever :mod:`tfgrade.lint` and the requirement table
+    report, a reference short of full marks under any seed, a mutant not caught, or caught
+    without every check its ``# caught-by:`` header names.
+    """
     settings = settings or load_settings(include_hidden=True)
-    problems: list[str] = []
+    checks, lint = lint_exercise(exercise)
+    lint += import_problems(exercise) if not lint else []
+    mutant_names = {p.stem for p in (exercise.folder / "mutants").glob("*.py")}
+    requirements, table = read_requirements(exercise.folder / "README.md", {c.name for c in checks}, mutant_names)
+    problems = [str(p) for p in (*lint, *table)]
+    if any(p.path in (exercise.checks_path, exercise.hidden_checks_path) and "does not" in p.message for p in lint):
+        return ExerciseValidation(exercise, None, (), tuple(problems), (), tuple(checks), tuple(requirements))
+    names = {c.id: c.name for c in checks}
     if on_step:
         on_step(f"{exercise.short_id}: reference solution")
     reference = grade_source(exercise, exercise.solution_source, settings)
-    if reference.cell_error is not None:
-        problems.append(f"the reference solution raised {reference.cell_error.describe()}")
-    elif not reference.passed:
-        lost = ", ".join(f"{c.id} ({c.status}: {c.message.splitlines()[0] if c.message else ''})"
-                         for c in reference.checks if c.status != "pass")
-        problems.append(f"the reference solution scored {reference.score:g}/{reference.max_score:g}; lost: {lost}")
+    problems += _reference_problems(reference, "")
     if not reference.checks:
         problems.append("no checks were collected")
+    base = exercise.seed if settings.seed is None else settings.seed
+    scores = [(base, reference.score, reference.max_score)]
+    for seed in range(base + 1, base + seeds):
+        if on_step:
+            on_step(f"{exercise.short_id}: reference solution, seed {seed}")
+        again = grade_source(exercise, exercise.solution_source, settings.updated(seed=seed))
+        scores.append((seed, again.score, again.max_score))
+        problems += _reference_problems(again, f" with seed {seed}") if reference.passed else []
     results = []
     try:
         mutants = exercise.mutants
     except SpecError as exc:
-        return ExerciseValidation(exercise, reference, (), (*problems, str(exc)))
+        return ExerciseValidation(exercise, reference, (), (*problems, str(exc)), tuple(scores), tuple(checks),
+                                  tuple(requirements))
     for mutant in mutants:
         if on_step:
             on_step(f"{exercise.short_id}: mutant {mutant.name}")
-        result = MutantResult(mutant, grade_source(exercise, mutant.source, settings))
+        result = MutantResult(mutant, grade_source(exercise, mutant.source, settings), names)
         if not result.caught:
             problems.append(f"mutant {mutant.name!r} ({mutant.note}) was not caught: it scored full marks")
+        elif mutant.caught_by and result.missed_declared:
+            others = ", ".join(result.failed_checks) or "no check (its cell raised)"
+            problems.append(f"mutant {mutant.name!r} ({mutant.note}): {', '.join(result.missed_declared)} named in its "
+                            f"`# caught-by:` passed; it was caught only by {others}")
         results.append(result)
-    return ExerciseValidation(exercise, reference, tuple(results), tuple(problems))
+    return ExerciseValidation(exercise, reference, tuple(results), tuple(problems), tuple(scores), tuple(checks),
+                              tuple(requirements))
+
+
+def _reference_problems(reference: Report, when: str) -> list[str]:
+    if reference.cell_error is not None:
+        return [f"the reference solution raised {reference.cell_error.describe()}{when}"]
+    if reference.passed:
+        return []
+    lost = "; ".join(f"{c.id} ({c.status}: {c.message.splitlines()[0] if c.message else ''})"
+                     for c in reference.checks if c.status != "pass")
+    return [f"the reference solution scored {reference.score:g}/{reference.max_score:g}{when}; lost: {lost}"]

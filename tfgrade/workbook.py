@@ -9,6 +9,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from .catalog import get_exercise, list_exercises
+from .config import Settings
 from .spec import Exercise
 
 __all__ = ["build_workbook", "write_workbook", "WORKBOOK_TITLE"]
@@ -35,9 +36,11 @@ def _cells_for(exercise: Exercise, solutions: bool) -> list[nbformat.NotebookNod
     return cells
 
 
-def build_workbook(ids: Iterable[str] = (), *, solutions: bool = False) -> nbformat.NotebookNode:
-    """The workbook for ``ids`` (every exercise when empty), with starters or reference solutions."""
-    exercises = [get_exercise(i) for i in ids] or list_exercises()
+def build_workbook(ids: Iterable[str] = (), *, solutions: bool = False,
+                   settings: Settings | None = None) -> nbformat.NotebookNode:
+    """The workbook for ``ids`` (every exercise when empty), with starters or reference solutions;
+    ``settings`` say which course folders to look in (default: the working folder's settings)."""
+    exercises = [get_exercise(i, settings=settings) for i in ids] or list_exercises(settings=settings)
     cells = [new_markdown_cell(_INTRO), new_code_cell("%load_ext tfgrade", metadata={"tfgrade": {"role": "load"}})]
     for exercise in exercises:
         cells.extend(_cells_for(exercise, solutions))
@@ -52,8 +55,9 @@ def build_workbook(ids: Iterable[str] = (), *, solutions: bool = False) -> nbfor
     return notebook
 
 
-def write_workbook(path: Path, ids: Iterable[str] = (), *, solutions: bool = False) -> Path:
+def write_workbook(path: Path, ids: Iterable[str] = (), *, solutions: bool = False,
+                   settings: Settings | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(build_workbook(ids, solutions=solutions), str(path))
+    nbformat.write(build_workbook(ids, solutions=solutions, settings=settings), str(path))
     return path

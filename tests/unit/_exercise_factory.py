@@ -23,6 +23,7 @@ def write_exercise(
     mutants: dict[str, str] | None = None,
     setup: str | None = None,
     toml_extra: str = "",
+    readme: str | None = None,
 ) -> Path:
     """Write ``root/<exercise_id>/`` with exercise.toml, solution.py and checks.py; return the folder."""
     folder = Path(root) / exercise_id
@@ -38,6 +39,8 @@ def write_exercise(
         (folder / "hidden_checks.py").write_text(textwrap.dedent(hidden_checks), encoding="utf-8")
     if setup is not None:
         (folder / "setup.py").write_text(textwrap.dedent(setup), encoding="utf-8")
+    if readme is not None:
+        (folder / "README.md").write_text(textwrap.dedent(readme), encoding="utf-8")
     for name, source in (mutants or {}).items():
         (folder / "mutants").mkdir(exist_ok=True)
         (folder / "mutants" / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")

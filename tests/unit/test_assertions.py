@@ -95,8 +95,8 @@ def test_assert_dtype():
 
 
 def test_works_with_tensorflow_tensors_and_variables():
-    tf = pytest.importorskip("tensorflow")
-    keras = pytest.importorskip("keras")
+    import tensorflow as tf
+    import keras
     assert_tensors_close(tf.constant([1.0, 2.0]), np.array([1.0, 2.0]))
     variable = keras.Variable([[1.0, 2.0]])
     assert_tensors_close(variable, [[1.0, 2.0]])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from tfgrade import catalog
 from tfgrade.catalog import broken_exercises, builtin_exercises_dir, get_exercise, list_exercises
+from tfgrade.config import Settings
 from tfgrade.errors import SpecError, UnknownExerciseError
 
 from ._exercise_factory import write_exercise
@@ -76,7 +78,7 @@ def test_nothing_close_gives_no_suggestion_but_lists_known(course):
     assert "ex12" in str(info.value)
 
 
-def test_course_folders_add_and_override(tmp_path, monkeypatch):
+def test_course_folders_add_exercises_and_a_colliding_id_is_refused_naming_both_folders(tmp_path, monkeypatch):
     monkeypatch.delenv("TFGRADE_EXERCISES", raising=False)
     builtin_ids = [e.id for e in list_exercises()]
     assert "ex12-layer-norm" in builtin_ids
@@ -90,9 +92,87 @@ def test_course_folders_add_and_override(tmp_path, monkeypatch):
     assert "zz1-extra" in ids
     assert ids.count("ex12-layer-norm") == 1
     assert get_exercise("zz1").title == "Extra one"
-    replaced = get_exercise("ex12")
-    assert replaced.title == "Course version of ex12"
-    assert replaced.folder == second / "ex12-layer-norm"
+    with pytest.raises(SpecError) as info:       # never silently answered by one of the two
+        get_exercise("ex12")
+    message = str(info.value)
+    assert str(second / "ex12-layer-norm") in message and str(builtin_exercises_dir() / "ex12-layer-norm") in message
+    assert "already used" in message
+    assert any("Course version" not in str(p) and "ex12" in str(p) for p in broken_exercises())
+
+
+def test_short_id_collision_between_two_course_folders(tmp_path, monkeypatch):
+    first, second = tmp_path / "a", tmp_path / "b"
+    write_exercise(first, "zz1-one", short_id="zz1")
+    write_exercise(second, "zz1-two", short_id="zz1")
+    monkeypatch.setenv("TFGRADE_EXERCISES", os.pathsep.join([str(first), str(second)]))
+    [problem] = [p for p in broken_exercises() if "zz1" in str(p)]
+    assert str(first / "zz1-one") in str(problem) and str(second / "zz1-two") in str(problem)
+    with pytest.raises(SpecError):
+        get_exercise("zz1")
+    assert get_exercise("zz1-one").folder == first / "zz1-one"
+
+
+def test_same_folder_named_twice_is_not_a_collision(tmp_path, monkeypatch):
+    write_exercise(tmp_path / "c", "zz3-once")
+    monkeypatch.setenv("TFGRADE_EXERCISES", os.pathsep.join([str(tmp_path / "c"), str(tmp_path / "c" / ".")]))
+    assert get_exercise("zz3").id == "zz3-once" and broken_exercises() == []
+
+
+def test_folders_come_from_the_settings_passed_in(tmp_path, monkeypatch):
+    """The catalog reads no environment itself when the caller has settings."""
+    monkeypatch.setenv("TFGRADE_EXERCISES", str(tmp_path / "ignored"))
+    write_exercise(tmp_path / "ignored", "zz4-env")
+    write_exercise(tmp_path / "given", "zz5-given")
+    settings = Settings(extra_exercise_dirs=(str(tmp_path / "given"),))
+    ids = [e.id for e in list_exercises(settings=settings)]
+    assert "zz5-given" in ids and "zz4-env" not in ids
+    assert get_exercise("zz5", settings=settings).id == "zz5-given"
+
+
+def test_project_file_extra_exercise_dirs_are_used(tmp_path, monkeypatch):
+    monkeypatch.delenv("TFGRADE_EXERCISES", raising=False)
+    write_exercise(tmp_path / "course" / "exercises", "zz6-toml")
+    (tmp_path / "course" / "tfgrade.toml").write_text('[tfgrade]\nextra_exercise_dirs = ["exercises"]\n')
+    monkeypatch.chdir(tmp_path / "course")
+    assert get_exercise("zz6").folder.resolve() == (tmp_path / "course" / "exercises" / "zz6-toml").resolve()
+
+
+def _install_course_package(site: Path, value: str, package: str = "zzcourse") -> None:
+    """What `pip install` leaves: the package, and a .dist-info whose entry_points.txt names its folder."""
+    write_exercise(site / package / "exercises", "zz7-pkg", title="From a package")
+    (site / package / "__init__.py").write_text("from pathlib import Path\nHERE = Path(__file__).parent / 'exercises'\n")
+    (site / package / "exercises" / "__init__.py").write_text("")
+    info = site / f"{package}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[tfgrade.exercises]\n{package} = {value}\n")
+
+
+@pytest.mark.parametrize("package, value", [("zzcourse_a", "zzcourse_a.exercises"), ("zzcourse_b", "zzcourse_b:HERE")])
+def test_course_package_entry_point_adds_its_exercises(tmp_path, monkeypatch, package, value):
+    monkeypatch.delenv("TFGRADE_EXERCISES", raising=False)
+    site = tmp_path / "site"
+    _install_course_package(site, value, package)
+    monkeypatch.syspath_prepend(str(site))
+    exercise = get_exercise("zz7")
+    assert exercise.title == "From a package"
+    assert exercise.folder.resolve() == (site / package / "exercises" / "zz7-pkg").resolve()
+
+
+def test_broken_entry_point_is_reported_not_raised(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    _install_course_package(site, "zzcourse_missing_module:NOPE")
+    monkeypatch.syspath_prepend(str(site))
+    assert "q03-dtypes" in [e.id for e in list_exercises()]
+    assert any("zzcourse_missing_module" in str(p) and "entry point" in str(p) for p in broken_exercises())
+
+
+def test_malformed_toml_is_found_by_its_short_id(course):
+    broken = write_exercise(course, "c01-broken", short_id="c01")
+    (broken / "exercise.toml").write_text('id = "c01-broken"\nshort_id = "c01"\ntitle = \n')
+    with pytest.raises(SpecError) as info:
+        get_exercise("c01")
+    assert "exercise.toml:3" in str(info.value) and "TOML" in str(info.value)
 
 
 def test_extra_dirs_argument(tmp_path, monkeypatch):
@@ -103,9 +183,11 @@ def test_extra_dirs_argument(tmp_path, monkeypatch):
     assert get_exercise("zz2", extra_dirs=[tmp_path / "extra"]).id == "zz2-arg"
 
 
-def test_missing_course_folder_is_ignored(course, tmp_path, monkeypatch):
+def test_missing_course_folder_is_reported_and_hides_nothing(course, tmp_path, monkeypatch):
     monkeypatch.setenv("TFGRADE_EXERCISES", os.pathsep.join([str(tmp_path / "nowhere"), str(course)]))
     assert len(list_exercises()) == 3
+    [problem] = broken_exercises()
+    assert str(tmp_path / "nowhere") in str(problem) and "does not exist" in str(problem)
 
 
 def test_broken_folder_does_not_hide_the_others(course):

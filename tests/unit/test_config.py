@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from pathlib import Path
+
 import pytest
 
-from tfgrade.config import ALL_PROBES, Settings, load_settings
+from tfgrade.config import ALL_PROBES, SETTINGS_DOC, Settings, SettingsError, load_settings
 
 
 def _project(folder, body: str) -> None:
@@ -103,9 +107,69 @@ def test_bad_environment_number_names_the_variable(tmp_path):
     assert "TFGRADE_TIME_SCALE" in str(info.value)
 
 
-def test_project_file_without_tfgrade_table_is_ignored(tmp_path):
-    _project(tmp_path, "[other]\nseed = 9\n")
-    assert load_settings(environ={}, folder=tmp_path) == Settings()
+def test_project_file_without_tfgrade_table_is_an_error_naming_the_file(tmp_path):
+    _project(tmp_path, "seed = 9\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(environ={}, folder=tmp_path)
+    assert str(tmp_path / "tfgrade.toml") in str(info.value) and "[tfgrade]" in str(info.value)
+
+
+def test_malformed_project_file_is_a_settings_error(tmp_path):
+    _project(tmp_path, "[tfgrade\nseed = 9\n")
+    with pytest.raises(SettingsError, match="tfgrade.toml: not valid TOML"):
+        load_settings(environ={}, folder=tmp_path)
+
+
+@pytest.mark.parametrize("line, key, expected", [
+    ('include_hidden = "no"', "include_hidden", "true or false"),
+    ('time_scale = "2"', "time_scale", "positive number"),
+    ("time_scale = 0", "time_scale", "positive number"),
+    ('seed = 1.5', "seed", "whole number"),
+    ('widget = 1', "widget", "true or false"),
+    ('probes = "tracing"', "probes", "list of probe names"),
+    ('data_dir = 3', "data_dir", "folder path"),
+    ('extra_exercise_dirs = "course"', "extra_exercise_dirs", "list of folder paths"),
+])
+def test_project_values_are_checked_with_their_types(tmp_path, line, key, expected):
+    """One line naming file, key and the expected type; never a silent wrong value or a TypeError later."""
+    _project(tmp_path, f"[tfgrade]\n{line}\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(environ={}, folder=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(tmp_path / "tfgrade.toml") in message and f"`{key}`" in message and expected in message
+
+
+@pytest.mark.parametrize("var, value", [("TFGRADE_TIME_SCALE", "abc"), ("TFGRADE_TIME_SCALE", "0"),
+                                        ("TFGRADE_TIME_SCALE", "-1"), ("TFGRADE_TIME_SCALE", "nan"),
+                                        ("TFGRADE_SEED", "x"), ("TFGRADE_HIDDEN", "maybe")])
+def test_bad_environment_values_name_the_variable(tmp_path, var, value):
+    with pytest.raises(SettingsError) as info:
+        load_settings(environ={var: value}, folder=tmp_path)
+    assert str(info.value).startswith(f"{var} = {value!r}: expected")
+
+
+@pytest.mark.parametrize("override", [{"time_scale": 0}, {"include_hidden": "no"}, {"seed": "x"},
+                                      {"include_hiden": True}])
+def test_keyword_overrides_are_checked_too(tmp_path, override):
+    with pytest.raises(SettingsError) as info:
+        load_settings(environ={}, folder=tmp_path, **override)
+    assert next(iter(override)) in str(info.value)
+
+
+def test_extra_exercise_dirs_from_file_are_relative_to_it_and_come_after_the_environment(tmp_path, monkeypatch):
+    _project(tmp_path, '[tfgrade]\nextra_exercise_dirs = ["course", "/abs/other"]\n')
+    monkeypatch.chdir("/")
+    settings = load_settings(environ={"TFGRADE_EXERCISES": f"/env/a{os.pathsep}/env/b"}, folder=tmp_path)
+    assert settings.extra_exercise_dirs == ("/env/a", "/env/b", str((tmp_path / "course").resolve()), "/abs/other")
+
+
+def test_every_setting_is_documented_in_the_readme_next_to_its_variable():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for key, (var, _) in SETTINGS_DOC.items():
+        assert any(f"`{key}`" in row and f"`{var}`" in row for row in rows), f"{key}/{var} missing from README's table"
+    assert set(SETTINGS_DOC) == {f.name for f in dataclasses.fields(Settings)}
 
 
 def test_probe_names_keep_requested_order_and_updated_is_a_copy():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("keras")
+import keras  # noqa: F401 - a required dependency: fail loudly if it is broken
 
 import tfgrade  # noqa: E402
 import tfgrade.data  # noqa: E402

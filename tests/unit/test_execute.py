@@ -134,7 +134,7 @@ def test_defined_lists_new_and_rebound_names_only():
 
 def test_defined_includes_what_was_bound_before_an_error():
     outcome = run_cell("model = object()\nraise RuntimeError('late')\n", _ns())
-    assert "model" in outcome.defined and outcome.error is not None
+    assert outcome.defined == ("model",) and outcome.error.type == "RuntimeError"
 
 
 def test_shell_transform_is_applied():
@@ -169,3 +169,49 @@ def test_exception_with_empty_message_is_described_by_its_repr():
 ])
 def test_is_learner_filename(name, expected):
     assert is_learner_filename(name) is expected
+
+
+def test_a_name_rebound_to_the_same_object_counts_as_defined():
+    ns = _ns()
+    run_cell("shared = [1]\nclass Layer:\n    pass\n", ns)
+    outcome = run_cell("shared = shared\nLayer = Layer\n", ns)
+    assert set(outcome.defined) == {"shared", "Layer"}
+
+
+def test_names_bound_by_functions_the_cell_calls_count_as_defined():
+    outcome = run_cell("def make():\n    global model\n    model = 1\nmake()\n", _ns())
+    assert set(outcome.defined) == {"make", "model"}
+
+
+def test_names_the_cell_deletes_or_only_reads_are_not_defined():
+    ns = _ns()
+    run_cell("a = 1\nb = 2\n", ns)
+    outcome = run_cell("del a\nc = b + 1\n", ns)
+    assert outcome.defined == ("c",)
+
+
+def test_star_imports_and_loops_and_with_targets_count_as_defined():
+    outcome = run_cell("from math import *\nfor i in range(2):\n    pass\nwith open(__file__ if False else '/dev/null') as f:\n"
+                       "    pass\n", {"__name__": "__main__"})
+    assert {"pi", "sqrt", "i", "f"} <= set(outcome.defined)
+
+
+def test_the_cell_reads_its_own_module_level_names_inside_functions_and_classes():
+    ns = _ns()
+    outcome = run_cell("scale = 3\ndef f(x):\n    return x * scale\nclass C:\n    k = scale\nresult = f(2) + C.k\n", ns)
+    assert outcome.ok and ns["result"] == 9
+
+
+def test_parsed_is_false_only_when_the_cell_does_not_compile():
+    assert run_cell("x = = 1\n", _ns()).parsed is False
+    assert run_cell("return 5\n", _ns()).parsed is False          # a compile-time error after parsing
+    assert run_cell("raise SyntaxError('made at run time')\n", _ns()).parsed is True
+    assert run_cell("x = 1\n", _ns()).parsed is True
+
+
+def test_an_exception_whose_str_raises_is_still_described():
+    source = ("class Unprintable(Exception):\n    def __str__(self):\n        raise RuntimeError('x')\n"
+              "    __repr__ = __str__\nraise Unprintable()\n")
+    err = run_cell(source, _ns(), first_line=1).error
+    assert (err.type, err.line) == ("Unprintable", 5)
+    assert err.message == "Unprintable (its message could not be shown: turning it into text failed)"

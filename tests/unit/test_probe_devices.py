@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf
 
 import tfgrade.environment as environment  # noqa: E402
 from tfgrade.config import Settings  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
+import keras
+import tensorflow as tf
 
 from tfgrade.probes import ProbeContext, ProbeSession  # noqa: E402
 from tfgrade.probes.optimizers import OptimizersProbe  # noqa: E402

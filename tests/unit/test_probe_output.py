@@ -77,7 +77,7 @@ def test_tensorflow_and_absl_log_records():
 
 
 def test_tf_print_is_captured_at_fd_level(capfd):
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     tf.print("warm up")        # TensorFlow's start-up notices belong to nobody's cell
     capfd.readouterr()
     probe = _probe(echo=False)
@@ -198,7 +198,7 @@ def test_a_new_bar_never_inherits_an_old_bars_postfix():
 
 
 def test_keras_progbar_updates_are_recorded_with_the_shown_values():
-    keras = pytest.importorskip("keras")
+    import keras
     from keras.src.utils.progbar import Progbar
 
     original = Progbar.__dict__["update"]
@@ -215,3 +215,48 @@ def test_keras_progbar_updates_are_recorded_with_the_shown_values():
     assert all(r.epoch_shown for r in records)   # "Epoch k/2" printed above each bar
     # Progbar shows the mean of the values given since the bar started: that is what is recorded.
     assert records[12].values == {"loss": pytest.approx(2 + (1 + 1 / 2 + 1 / 3) / 3), "accuracy": pytest.approx(0.2)}
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_captures_close_every_descriptor_they_open():
+    before = _open_fds()
+    for _ in range(40):
+        with _probe(echo=False):
+            os.write(1, b"x\n")
+    assert _open_fds() == before
+
+
+def test_a_background_threads_output_all_reaches_the_real_stream():
+    # In a kernel sys.stdout is not fd 1 (ipykernel's OutStream): stand in with a plain buffer.
+    import io
+    import threading
+    import time
+
+    real = io.StringIO()
+    started = threading.Event()
+
+    def chatter() -> None:
+        started.set()
+        for i in range(200):
+            print(f"line {i}")
+            time.sleep(0.001)
+
+    saved = sys.stdout
+    sys.stdout = real
+    try:
+        thread = threading.Thread(target=chatter)
+        with _probe(echo=True):                   # the cell starts the thread...
+            thread.start()
+            started.wait()
+            time.sleep(0.02)
+        with _probe(echo=False):                  # ...which goes on while the checks run quietly
+            print("the checks' own output")
+            thread.join()
+    finally:
+        sys.stdout = saved
+    lines = real.getvalue().splitlines()
+    assert [line for line in lines if line.startswith("line ")] == [f"line {i}" for i in range(200)]
+    assert "the checks' own output" not in lines

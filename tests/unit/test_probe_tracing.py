@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf
 
 from tfgrade.config import Settings  # noqa: E402
 from tfgrade.engine import run_and_grade  # noqa: E402
@@ -416,7 +416,7 @@ def test_watch_tracing_for_checks():
 
 def test_cell_errors_caused_by_graph_building_are_explained():
     from tfgrade.execute import run_cell
-    from tfgrade.probes.tracing import explain_cell_error
+    from tfgrade.diagnose.cell_errors import explain_cell_error
     from tfgrade.report import Diagnostic
 
     outcome = run_cell(textwrap.dedent("""\

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 
@@ -44,6 +45,63 @@ def _python(code: str) -> subprocess.CompletedProcess:
 def test_all_is_exactly_the_documented_api():
     assert sorted(tfgrade.__all__) == sorted(EXPECTED_ALL)
     assert len(tfgrade.__all__) == len(set(tfgrade.__all__))
+
+
+def _public_members(module: types.ModuleType, dunders: tuple[str, ...] = ()) -> list[str]:
+    # As httpx's tests/test_exported_members.py: every public name the module holds (its
+    # submodules aside, which Python binds as attributes on import) must be exported.
+    return sorted(name for name, value in vars(module).items()
+                  if (not name.startswith("_") or name in dunders) and not isinstance(value, types.ModuleType))
+
+
+def test_every_public_member_of_tfgrade_is_exported():
+    assert _public_members(tfgrade, dunders=("__version__",)) == sorted(tfgrade.__all__)
+
+
+def test_every_public_member_of_the_checking_toolkit_is_exported():
+    import tfgrade.checking as checking
+
+    assert set(_public_members(checking)) <= set(checking.__all__)
+    assert len(checking.__all__) == len(set(checking.__all__))
+
+
+def test_every_name_of_the_checking_toolkit_resolves_to_what_it_documents():
+    import tfgrade.checking as checking
+    from tfgrade.probes.devices import require_gpu_if_available
+    from tfgrade.probes.tracing import watch_tracing
+    from tfgrade.speed import measure_graph_speedup
+
+    resolved = {name: getattr(checking, name) for name in checking.__all__}
+    assert all(callable(value) for value in resolved.values()), resolved
+    assert resolved["watch_tracing"] is watch_tracing
+    assert resolved["require_gpu_if_available"] is require_gpu_if_available
+    assert resolved["measure_graph_speedup"] is measure_graph_speedup
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        checking.nothing_here  # noqa: B018
+
+
+def test_graph_mode_really_builds_graphs_and_puts_the_learners_setting_back():
+    import tensorflow as tf
+
+    from tfgrade.checking import graph_mode
+
+    traced = []
+
+    @tf.function
+    def double(x):
+        traced.append(1)             # runs only while tracing (or on every eager call)
+        return x * 2
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        with graph_mode():
+            assert tf.config.functions_run_eagerly() is False
+            double(tf.constant(1.0))
+            double(tf.constant(2.0))
+        assert len(traced) == 1      # one trace, not two eager runs
+        assert tf.config.functions_run_eagerly() is True
+    finally:
+        tf.config.run_functions_eagerly(False)
 
 
 @pytest.mark.parametrize("name", EXPECTED_ALL)

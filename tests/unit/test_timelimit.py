@@ -1,4 +1,5 @@
-"""timelimit: stop a runaway check on the main thread (SIGALRM) and in worker threads (watchdog)."""
+"""timelimit: a watchdog stops a runaway check on the main thread and in worker threads, whatever
+the learner's code does to timers or exceptions; what cannot be stopped is handed to ``on_stuck``."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ def test_infinite_loop_on_the_main_thread_is_stopped():
     with pytest.raises(CheckTimeout) as info:
         with time_limit(0.2):
             _spin_forever()
-    assert 0.15 < time.perf_counter() - began < 5
-    assert "0.2 s" in str(info.value)
+    assert time.perf_counter() - began > 0.15            # not before the limit
+    assert "limit of 0.2 s" in str(info.value)
 
 
 def test_infinite_loop_in_a_worker_thread_is_stopped():
@@ -39,13 +40,11 @@ def test_infinite_loop_in_a_worker_thread_is_stopped():
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             caught.append(exc)
 
-    began = time.perf_counter()
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()
     thread.join(10)
     assert not thread.is_alive(), "the watchdog did not stop the loop"
     assert len(caught) == 1 and isinstance(caught[0], CheckTimeout)
-    assert time.perf_counter() - began < 5
 
 
 def test_fast_code_is_not_interrupted_and_nothing_lingers():
@@ -89,7 +88,7 @@ def test_exception_from_the_block_passes_through_and_timer_is_cleared():
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_outer_alarm_handler_and_timer_are_restored():
+def test_outer_alarm_handler_and_timer_are_left_to_their_owner():
     fired: list[int] = []
 
     def outer(signum, frame):
@@ -98,23 +97,21 @@ def test_outer_alarm_handler_and_timer_are_restored():
     previous = signal.signal(signal.SIGALRM, outer)
     try:
         signal.setitimer(signal.ITIMER_REAL, 1.0)
-        began = time.perf_counter()
         with time_limit(5):
-            time.sleep(0.3)
-        inner_took = time.perf_counter() - began
+            time.sleep(0.05)
         assert signal.getsignal(signal.SIGALRM) is outer
         remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-        assert remaining > 0, "the outer timer was cancelled"
-        # The outer timer keeps its deadline: the time spent inside counts against it.
-        assert remaining <= 1.0 - inner_took + 0.05
-        time.sleep(remaining + 0.3)
+        assert 0 < remaining < 1.0, "the outer timer was cancelled or restarted"
+        while not fired and signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            time.sleep(0.05)
+        time.sleep(0.05)
         assert fired == [signal.SIGALRM]
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_outer_deadline_that_passed_inside_fires_right_after():
+def test_an_outer_alarm_inside_the_block_reaches_its_own_handler():
     fired: list[float] = []
 
     def outer(signum, frame):
@@ -122,16 +119,92 @@ def test_outer_deadline_that_passed_inside_fires_right_after():
 
     previous = signal.signal(signal.SIGALRM, outer)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         with time_limit(5):
-            time.sleep(0.6)                             # the outer deadline passes in here
-        left = time.perf_counter()
-        time.sleep(0.8)
-        assert fired, "the outer timer never fired"
-        assert fired[0] - left < 0.25, "the outer timer was postponed by the time spent inside"
+            while not fired:
+                time.sleep(0.01)                        # the outer deadline passes in here
+        assert len(fired) == 1
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_learner_cancelling_interval_timers_does_not_cancel_the_limit():
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.2):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.alarm(0)
+            _spin_forever()
+
+
+def test_a_block_that_swallows_the_timeout_and_returns_still_timed_out():
+    swallowed = []
+    with pytest.raises(CheckTimeout) as info:
+        with time_limit(0.2) as limit:
+            try:
+                _spin_forever()
+            except BaseException as exc:  # noqa: BLE001 - what a hostile learner writes
+                swallowed.append(type(exc))
+    assert swallowed == [CheckTimeout]
+    assert limit.fired and info.value.seconds == 0.2
+
+
+def test_a_block_that_swallows_every_timeout_is_handed_to_on_stuck():
+    calls = []
+    release = threading.Event()
+
+    def on_stuck(limit):
+        calls.append((limit.abandoned, limit.fired, limit.where))
+        release.set()                                   # in a kernel it would spin on; here we end it
+
+    give_up = time.monotonic() + 10                     # should on_stuck never come, the test ends anyway
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.1, on_stuck=on_stuck, grace=0.3, retry=0.05):
+            while not release.is_set() and time.monotonic() < give_up:
+                try:
+                    _spin_forever()
+                except BaseException:  # noqa: BLE001
+                    pass
+    assert calls == [(True, True, None)]                # None: no learner cell frame in this test
+
+
+def test_the_real_elapsed_time_and_the_learner_line_are_reported():
+    """A worker thread stuck in one long call (no signal reaches it) stops only when it returns:
+    the timeout says how long it really ran, and where the learner's code was."""
+    from tfgrade.execute import run_cell
+
+    namespace = {"__name__": "__main__"}
+    run_cell("import time\ndef slow_step():\n    time.sleep(0.8)\n", namespace, first_line=2)
+    caught = []
+
+    def worker():
+        try:
+            with time_limit(0.2):
+                namespace["slow_step"]()
+        except CheckTimeout as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=worker)
+    with time_limit(0) as unlimited:                      # 0: no limit at all
+        thread.start()
+        thread.join(10)
+    assert unlimited.fired is False
+    [timeout] = caught
+    assert timeout.elapsed >= 0.75 and timeout.seconds == 0.2
+    assert str(timeout).startswith(f"stopped after {timeout.elapsed:.1f} s")
+
+
+def test_the_learner_line_is_recorded_when_the_limit_hits():
+    from tfgrade.execute import run_cell
+
+    namespace = {"__name__": "__main__"}
+    run_cell("def spin():\n    while True:\n        pass\n", namespace, first_line=2)
+    with pytest.raises(CheckTimeout):
+        with time_limit(0.2) as limit:
+            namespace["spin"]()
+    assert limit.where is not None
+    assert (limit.where.line, limit.where.function) in {(3, "spin"), (4, "spin")}
+    assert limit.where.code in {"while True:", "pass"}
 
 
 _BROAD_EXCEPT_SCRIPT = """

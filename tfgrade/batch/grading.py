@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,9 @@ class _Batch:
 
 def _prepare(paths: Sequence[str | os.PathLike[str]], options: BatchOptions, pool: LocalPool) -> _Batch:
     submissions = find_submissions(paths)
-    wanted = tuple(dict.fromkeys(get_exercise(name).id for name in options.exercises))  # unknown: exit code 3
-    plans = [plan_submission(s, get_exercise, wanted, options.include_hidden) for s in submissions]
+    resolve = functools.lru_cache(maxsize=None)(get_exercise)     # one catalog look-up per name written
+    wanted = tuple(dict.fromkeys(resolve(name).id for name in options.exercises))  # unknown: exit code 3
+    plans = [plan_submission(s, resolve, wanted, options.include_hidden) for s in submissions]
     needed = list(dict.fromkeys(eid for plan in plans for eid in plan.graded))
     snapshots = {eid: snapshot_exercise(get_exercise(eid)) for eid in needed}
     facts = pool.check_facts(tuple(snapshots.values()), options.include_hidden) if needed else {}

@@ -118,7 +118,7 @@ def run_job(job: Job, launch: Launch, sender: Sender) -> None:
     sender.send("notes", notes=notes)
     from ..config import Settings
 
-    settings = Settings(include_hidden=job.include_hidden, time_scale=job.time_scale, widget=False)
+    settings = Settings(include_hidden=job.include_hidden, time_scale=job.time_scale, widget=False, offline=True)
     shell = _shell()
     for cell in job.cells:
         if not cell.source.strip() or (cell.skipped and cell.tfcheck is None):

@@ -2,7 +2,7 @@
 
 While the cell runs, the probe records the device of each result returned by the
 learner's ``tf.function``\\ s and of Keras' own training step (through the shared call hook
-of :mod:`tfgrade.probes.tracing`); when the cell ends it reads the devices of the variables
+of :mod:`tfgrade.probes._call_hook`); when the cell ends it reads the devices of the variables
 of the models, layers, modules, optimizers and variables in the namespace, and of the
 tensors the cell bound (Keras 3 variables have no ``.device``: ``v.value.device`` is read).
 With a GPU visible it also measures the peak GPU memory the cell used
@@ -28,7 +28,10 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..patching import Patches
 from ..report import Diagnostic
+from . import _call_hook
+from ._fingerprint import code_of, is_learner_filename
 
 __all__ = ["Placement", "DeviceObservation", "DevicesProbe", "require_gpu_if_available", "short_device"]
 
@@ -129,12 +132,10 @@ def _is_eager_tensor(obj: Any) -> bool:
 
 
 def _learner_name(fn: Any) -> str | None:
-    from .tracing import _code_of, _is_learner_filename
-
-    code = _code_of(fn)
+    code = code_of(fn)
     if code is None:
         return None
-    if _is_learner_filename(code.co_filename):
+    if is_learner_filename(code.co_filename):
         return code.co_name
     module = code.co_filename.replace("\\", "/")
     if "/keras/" in module and "trainer" in module:
@@ -153,10 +154,11 @@ class DevicesProbe:
         self._outputs: dict[str, set[str]] = {}
         self._output_calls: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._listening = False
+        self._patches = Patches()
         self._facts: dict[str, Any] = {}
         self._peak: int | None = None
         self._placements: tuple[Placement, ...] = ()
+        self._tensorflow_said: list[str] = []
 
     def __enter__(self) -> "DevicesProbe":
         from ..environment import device_facts
@@ -164,6 +166,9 @@ class DevicesProbe:
         self._facts = device_facts()
         if self._phase != "cell":
             return self
+        from ..startup import take_messages
+
+        self._tensorflow_said = take_messages()   # real lines TF wrote while tfgrade held fd 2
         self._before = {k: id(v) for k, v in list(self._namespace.items())}
         if self._facts["gpus"]:
             try:
@@ -173,22 +178,15 @@ class DevicesProbe:
                 self._peak = 0
             except Exception:
                 self._peak = None
-        try:
-            from .tracing import add_call_listener
-
-            self._listening = add_call_listener(self._on_call)
-        except Exception:
-            self._listening = False
+        if _call_hook.add_listener(self._on_call):
+            self._patches.callback(_call_hook.remove_listener, self._on_call)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self._phase != "cell":
             return
         try:
-            if self._listening:
-                from .tracing import remove_call_listener
-
-                remove_call_listener(self._on_call)
+            self._patches.restore()
         finally:
             if self._peak is not None:
                 try:
@@ -281,11 +279,17 @@ class DevicesProbe:
     def diagnostics(self) -> list[Diagnostic]:
         if self._phase != "cell":
             return []
+        out: list[Diagnostic] = []
+        if self._tensorflow_said:
+            out.append(Diagnostic(
+                kind="tensorflow-warning", severity="info",
+                message=f"TensorFlow reported while starting up: {self._tensorflow_said[0].strip()}",
+                details={"text": "\n".join(self._tensorflow_said)},
+            ))
         obs = self.observation()
         if not obs.gpus:
-            return []    # CPU-only: said plainly in the environment, no diagnostic
+            return out   # CPU-only: said plainly in the environment, no diagnostic
         gpu = obs.gpu_names[0] if obs.gpu_names and obs.gpu_names[0] else obs.gpus[0]
-        out: list[Diagnostic] = []
         memory = f" and used at most {_megabytes(obs.peak_gpu_memory)} of its memory" \
             if obs.peak_gpu_memory is not None else ""
         if obs.ran_on_gpu:

@@ -4,7 +4,8 @@ While code runs, every call of a Keras optimizer's ``apply`` (what ``apply_gradi
 calls in Keras 3; ``LossScaleOptimizer`` and ``MultiOptimizer`` included) and, when the
 legacy ``tf_keras`` package is loaded, of its ``apply_gradients``, is recorded with the
 optimizer's identity, class and learning rate and the variables that received a gradient.
-Patches are made on the classes (so optimizers created later are seen) and put back exactly.
+Patches are made on the classes (so optimizers created later are seen) through
+:class:`tfgrade.patching.Patches` and put back exactly.
 
 Steps are counted with the optimizer's own ``iterations`` counter, so a training step
 compiled with ``tf.function`` (where Python runs only while tracing) is counted right.
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..patching import Patches
 from ..report import Diagnostic
 
 __all__ = ["OptimizerObservation", "OptimizerRecord", "OptimizersProbe", "VariableInfo"]
@@ -242,9 +244,6 @@ def _optimizer_classes() -> list[tuple[type, str]]:
     return targets
 
 
-_MISSING = object()
-
-
 class OptimizersProbe:
     name = "optimizers"
 
@@ -252,35 +251,24 @@ class OptimizersProbe:
         self._context = context
         self._seen: dict[int, _Seen] = {}
         self._order: list[int] = []
-        self._saved: list[tuple[type, str, Any]] = []
+        self._patches = Patches()
         self._local = threading.local()
         self._records: tuple[OptimizerRecord, ...] = ()
 
     def __enter__(self) -> "OptimizersProbe":
         try:
             for cls, method in _optimizer_classes():
-                original = cls.__dict__.get(method, _MISSING)
-                self._saved.append((cls, method, original))
-                setattr(cls, method, self._wrap(getattr(cls, method), method))
+                self._patches.setattr(cls, method, self._wrap(getattr(cls, method), method))
         except BaseException:
-            self._restore()
+            self._patches.restore()
             raise
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._restore()
-        self._records = tuple(self._seen[key].record() for key in self._order)
-
-    def _restore(self) -> None:
-        while self._saved:
-            cls, method, original = self._saved.pop()
-            if original is _MISSING:
-                try:
-                    delattr(cls, method)
-                except AttributeError:
-                    pass
-            else:
-                setattr(cls, method, original)
+        try:
+            self._patches.restore()
+        finally:
+            self._records = tuple(self._seen[key].record() for key in self._order)
 
     def _wrap(self, original: Callable[..., Any], method: str) -> Callable[..., Any]:
         probe = self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tfgrade.probes.idioms import scan_source
+from tfgrade.diagnose.idioms import scan_source
 
 
 def scan(source: str) -> list:

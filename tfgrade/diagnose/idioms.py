@@ -2,8 +2,9 @@
 
 :func:`scan_source` reads the cell (it never runs anything) and returns one
 :class:`~tfgrade.report.Diagnostic` per finding, each naming the Keras 3 / graph-friendly
-spelling. The tracing probe calls it on the cell it watched (``context.cell_source``), so
-the findings come with the tracing diagnostics and are reported once per cell.
+spelling. The tracing probe calls it on the cell it watched (``context.cell_source``, lines
+counted from ``context.first_line``), so the findings come with the tracing diagnostics and
+are reported once per cell.
 
 Kinds: ``keras2-idiom`` (``reset_states``, ``dynamic=True``, ``add_weight("name", shape)``,
 ``fit_generator``, ``lr=``, ``experimental_relax_shapes=``, ``keras.optimizers.legacy``,
@@ -14,7 +15,6 @@ saving to a path without the Keras 3 extension), ``run-eagerly`` (``run_eagerly=
 from __future__ import annotations
 
 import ast
-import linecache
 import re
 from typing import Any
 
@@ -38,28 +38,6 @@ def _parse(source: str) -> ast.AST | None:
         return None
 
 
-def _line_offset(source: str) -> int:
-    """Notebook line of the cell's first body line minus one (1 under a ``%%tfcheck`` line)."""
-    from ..execute import CELL_FILENAME_PREFIX
-
-    body = source.strip()
-    if not body:
-        return 1
-    best: tuple[int, int] | None = None
-    for filename, entry in list(linecache.cache.items()):
-        if not (isinstance(filename, str) and filename.startswith(CELL_FILENAME_PREFIX)):
-            continue
-        number = re.search(r"-(\d+)>$", filename)
-        text = "".join(entry[2]) if len(entry) > 2 and entry[2] else ""
-        at = text.find(body)
-        if number is None or at < 0:
-            continue
-        offset = text[:at].count("\n") - source[: source.find(body)].count("\n")
-        if best is None or int(number.group(1)) > best[0]:
-            best = (int(number.group(1)), offset)
-    return best[1] if best is not None else 1
-
-
 def _callee_name(func: ast.AST) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
@@ -79,12 +57,16 @@ def _is_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def scan_source(source: str, line_offset: int | None = None) -> list[Diagnostic]:
-    """Findings about ``source`` (a cell body); ``line_offset`` is added to its line numbers."""
+def scan_source(source: str, line_offset: int = 1) -> list[Diagnostic]:
+    """Findings about ``source`` (a cell body); ``line_offset`` is added to its line numbers.
+
+    ``line_offset`` is the notebook line of the body's first line minus one: 1 under a
+    ``%%tfcheck`` line (the probes pass ``ProbeContext.first_line - 1``).
+    """
     tree = _parse(source) if source and source.strip() else None
     if tree is None:
         return []
-    offset = _line_offset(source) if line_offset is None else line_offset
+    offset = line_offset
     found: dict[tuple[str, int, str], Diagnostic] = {}
 
     def add(kind: str, severity: str, node: ast.AST, key: str, message: str, fix: str, **details: Any) -> None:
