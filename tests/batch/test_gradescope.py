@@ -38,7 +38,7 @@ def test_bundle_layout(bundle):
 
 def test_unknown_exercise_is_exit_code_3(tmp_path, capsys):
     assert main(["gradescope", "ex99", "-o", str(tmp_path / "a.zip")]) == 3
-    assert "No exercise called 'ex99'" in capsys.readouterr().err
+    assert "no exercise called 'ex99'" in capsys.readouterr().err
     assert not (tmp_path / "a.zip").exists()
 
 

@@ -73,7 +73,7 @@ def test_all_graded_is_exit_code_0(tmp_path):
     (["grade", "EMPTY", "--out", "OUT"], 2, "no notebooks"),
     (["grade", "NB", "--out", "OUT", "--memory", "lots"], 2, "'lots' is not an amount of memory"),
     (["grade", "NB", "--out", "OUT", "--jobs", "0"], 2, "--jobs must be at least 1"),
-    (["grade", "NB", "--out", "OUT", "--exercises", "ex99"], 3, "No exercise called 'ex99'"),
+    (["grade", "NB", "--out", "OUT", "--exercises", "ex99"], 3, "no exercise called 'ex99'"),
 ])
 def test_usage_errors(tmp_path, capsys, monkeypatch, arguments, code, words):
     monkeypatch.chdir(tmp_path)
