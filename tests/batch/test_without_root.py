@@ -28,7 +28,7 @@ assert edited, 'found no copy of the checks to edit'
 
 
 def test_edited_copy_of_the_checks_is_written_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(pool_module, "sandbox_uid", lambda slot: None)    # as an ordinary user would run it
+    monkeypatch.setattr(pool_module, "can_drop_privileges", lambda: False)    # as an ordinary user would run it
     write(tmp_path / "in" / "honest.ipynb", [*HEAD, tfcheck(MUTANT)])
     write(tmp_path / "in" / "edits.ipynb", [*HEAD, EDIT_OWN_CHECKS, tfcheck(MUTANT)])
     edits, honest = grade_batch([tmp_path / "in"], BatchOptions(out=tmp_path / "out", jobs=2, timeout=60))

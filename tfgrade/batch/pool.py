@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from .channel import MAX_MESSAGE_BYTES, ChannelError, Sender, decode
 from .plan import Outcome
-from .sandbox import DEFAULT_MEMORY, kill_tree, sandbox_uid, tree_rss
+from .sandbox import DEFAULT_MEMORY, can_drop_privileges, kill_tree, tree_rss
 from .worker import Launch, child_main, collect_facts, run_job
 
 __all__ = ["LocalPool", "Task"]
@@ -81,7 +81,7 @@ class LocalPool:
         name = f"s{self._serial:05d}"
         token = secrets.token_hex(16)
         args = task.prepare()
-        launch = Launch(root / name, root / f"{name}-exercises", root / f"{name}.log", sandbox_uid(slot),
+        launch = Launch(root / name, root / f"{name}-exercises", root / f"{name}.log", can_drop_privileges(),
                         dict(os.environ))
         reader, writer = self.context.Pipe(duplex=False)
         process = self.context.Process(target=child_main, args=(target, *args, launch, Sender(writer, token)),

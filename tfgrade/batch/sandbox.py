@@ -28,11 +28,14 @@ from typing import Iterable
 
 __all__ = [
     "enter_sandbox", "scrubbed_environment", "prepare_private_folder", "kill_tree", "tree_rss",
-    "sandbox_uid", "parse_memory", "DEFAULT_MEMORY",
+    "sandbox_uid", "can_drop_privileges", "parse_memory", "DEFAULT_MEMORY",
 ]
 
 DEFAULT_MEMORY = 4 * 2**30          # TensorFlow alone is ~0.6 GB; two at once stay far below 24 GB
-UID_BASE = 61000                    # unprivileged uids for grading processes (one per running slot)
+# A grading process run by root takes uid UID_BASE + its pid: unique among all live processes of the
+# machine, so two grading processes (of one pool, two pools or two Dask workers) never share a uid.
+UID_BASE = 100000
+PID_SPAN = 2**22                    # the kernel's largest pid_max
 MAX_WRITTEN_FILE = 256 * 2**20
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
@@ -55,9 +58,13 @@ def parse_memory(text: str) -> int:
     return int(value)
 
 
-def sandbox_uid(slot: int) -> int | None:
-    """The uid a grading process in ``slot`` runs as, or None when the grader is not root."""
-    return UID_BASE + slot if os.geteuid() == 0 else None
+def can_drop_privileges() -> bool:
+    return os.geteuid() == 0
+
+
+def sandbox_uid() -> int:
+    """The unprivileged uid of the calling (grading) process."""
+    return UID_BASE + os.getpid() % PID_SPAN
 
 
 def scrubbed_environment(home: Path, grader_environ: dict[str, str]) -> dict[str, str]:

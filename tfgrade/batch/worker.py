@@ -20,7 +20,7 @@ from .channel import Sender
 from .discovery import CodeCell
 from .exercises import CheckFacts, ExerciseSnapshot, collect_check_facts, materialize
 from .integrity import Baseline
-from .sandbox import enter_sandbox, prepare_private_folder
+from .sandbox import enter_sandbox, prepare_private_folder, sandbox_uid
 from ..spec import exercise_version
 
 __all__ = ["Job", "Launch", "child_main", "run_job", "collect_facts", "baseline"]
@@ -48,7 +48,7 @@ class Launch:
     folder: Path            # the submission's private copy
     exercises: Path         # the exercises' read-only copy
     log: Path               # the process's stdout/stderr
-    uid: int | None
+    drop_privileges: bool   # run as an unprivileged uid of its own (possible when the grader is root)
     environ: dict[str, str]
 
 
@@ -113,8 +113,9 @@ def run_job(job: Job, launch: Launch, sender: Sender) -> None:
     launch.exercises.mkdir(mode=0o755)
     snapshots = {s.id: s for s in job.exercises}
     exercises = {s.id: materialize(s, launch.exercises) for s in job.exercises}
-    prepare_private_folder(launch.folder, job.files, launch.uid)
-    notes = enter_sandbox(launch.folder, launch.uid, launch.log, launch.environ, channel_fd=sender.connection.fileno())
+    uid = sandbox_uid() if launch.drop_privileges else None
+    prepare_private_folder(launch.folder, job.files, uid)
+    notes = enter_sandbox(launch.folder, uid, launch.log, launch.environ, channel_fd=sender.connection.fileno())
     sender.send("notes", notes=notes)
     from ..config import Settings
 
