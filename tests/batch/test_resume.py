@@ -122,3 +122,18 @@ def test_ctrl_c_mid_batch_then_resume(tmp_path):
     assert sum("stored result" in line for line in lines) == 3
     assert any(line.startswith("[4/4] s3.ipynb") and "stored result" not in line for line in lines)
     assert len((out / "grades.csv").read_text().splitlines()) == 5
+
+
+def test_pool_returns_results_in_input_order(tmp_path):
+    from types import SimpleNamespace
+
+    from tfgrade.batch.pool import LocalPool, Task
+
+    done_order: list[int] = []
+    tasks = [Task(lambda name=name: (SimpleNamespace(submission=name),),
+                  lambda outcome, name=name: (name, outcome.ending),
+                  lambda reason, name=name: (name, "failed: " + reason)) for name in ["a-slow", "b", "c"]]
+    results = LocalPool(jobs=3, timeout=60).run(tasks, on_done=lambda index, result: done_order.append(index),
+                                                target=targets.sleepy)
+    assert results == [("a-slow", "done"), ("b", "done"), ("c", "done")]
+    assert done_order[-1] == 0
