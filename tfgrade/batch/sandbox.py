@@ -124,10 +124,18 @@ def _closed_ancestor(path: Path) -> Path | None:
     return None
 
 
-def _reexpose_python(staging: Path) -> list[str]:
+def _grader_data_folders(environ: dict[str, str]) -> list[str]:
+    """Course data a submission may read: the grader's Keras dataset cache and ``TFGRADE_DATA``."""
+    keras_home = environ.get("KERAS_HOME") or os.path.join(environ.get("HOME", "/root"), ".keras")
+    return [os.path.join(keras_home, "datasets"), environ.get("TFGRADE_DATA", "")]
+
+
+def _reexpose_python(staging: Path, data_folders: list[str]) -> list[str]:
     """As root, in a fresh mount namespace: hide closed folders (the grader's home) behind an empty
-    tmpfs, and bind only the Python installation and import path back into them, read-only."""
-    needed = [Path(p) for p in dict.fromkeys([sys.base_prefix, sys.prefix, *sys.path]) if p and Path(p).is_dir()]
+    tmpfs, and bind only the Python installation, the import path and the course data back into
+    them, read-only."""
+    wanted = [sys.base_prefix, sys.prefix, *sys.path, *data_folders]
+    needed = [Path(p) for p in dict.fromkeys(wanted) if p and Path(p).is_dir()]
     blocked: dict[Path, list[Path]] = {}
     for path in needed:
         closed = _closed_ancestor(path.resolve())
@@ -152,7 +160,7 @@ def _reexpose_python(staging: Path) -> list[str]:
         _mount(None, str(path), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
     for parent in {p.parent for p in keep}:
         os.chmod(parent, 0o755)
-    return [f"hidden: {', '.join(map(str, blocked))} (only the Python installation is visible there)"]
+    return [f"hidden: {', '.join(map(str, blocked))} (only Python and course data are visible there)"]
 
 
 def _close_inherited_fds(keep: int) -> None:
@@ -190,7 +198,7 @@ def enter_sandbox(folder: Path, uid: int | None, log_path: Path, grader_environ:
     _close_inherited_fds(keep=channel_fd)
     notes.append(_isolate_network(as_root=uid is not None))
     if uid is not None:
-        notes.extend(_reexpose_python(folder.parent / f"{folder.name}-python"))
+        notes.extend(_reexpose_python(folder.parent / f"{folder.name}-python", _grader_data_folders(grader_environ)))
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
