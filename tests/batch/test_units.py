@@ -164,3 +164,22 @@ def test_memory_sizes(text, value):
 def test_bad_memory_sizes(text, words):
     with pytest.raises(ValueError, match=words):
         parse_memory(text)
+
+
+def test_progress_plain_lines_off_a_terminal_and_rich_on_one():
+    import io
+
+    from tfgrade.batch import BatchProgress
+
+    result = SubmissionResult("a/hw.ipynb", "a/hw.ipynb", "sha256:1",
+                              (ExerciseRow("ex", 0.0, 2.0, "timeout", "stopped after 5 s"),), seconds=5.0)
+    plain = io.StringIO()
+    with BatchProgress(1, stream=plain) as progress:      # a StringIO is not a terminal
+        progress.done(result)
+    assert plain.getvalue().splitlines() == [
+        "grading 1 submission(s)", "[1/1] a/hw.ipynb: 0/2 timeout (5.0 s) - ex: timeout: stopped after 5 s"]
+    fancy = io.StringIO()
+    with BatchProgress(1, stream=fancy, rich=True) as progress:
+        progress.done(result, reused=True)
+    text = fancy.getvalue()
+    assert "a/hw.ipynb: 0/2 timeout (stored result)" in text and "1/1" in text and "[1/1]" not in text

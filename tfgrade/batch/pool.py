@@ -91,13 +91,13 @@ class LocalPool:
         return _Running(index, task, token, process, reader, launch, slot, time.monotonic(), [], [])
 
     def _drain(self, run: _Running) -> None:
-        while True:
+        while not run.connection.closed:
             try:
                 if not run.connection.poll():
                     return
                 raw = run.connection.recv_bytes(MAX_MESSAGE_BYTES)
             except (EOFError, OSError) as exc:
-                if isinstance(exc, OSError) and not isinstance(exc, EOFError):
+                if str(exc) == "bad message length":    # multiprocessing's word for "over maxlength"
                     run.refused.append("a message larger than any report")
                 run.connection.close()
                 return
@@ -122,8 +122,7 @@ class LocalPool:
         if run.process.is_alive():
             kill_tree(run.process.pid)
             run.process.join(5)
-        if not run.connection.closed:
-            self._drain(run)
+        self._drain(run)
         kinds = {m.get("kind") for m in run.messages}
         fatal = next((m for m in run.messages if m.get("kind") == "fatal"), None)
         if run.ending:
