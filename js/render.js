@@ -5,40 +5,34 @@
 // the card and turns them into new UI state with applyAction(), then renders again.
 // All learner text goes in through textContent, never innerHTML.
 
-export const VERDICTS = {
-  pass: { icon: "\u2713", word: "Passed" },
-  fail: { icon: "\u2717", word: "Failed" },
-  error: { icon: "!", word: "Error" },
-  skip: { icon: "\u2013", word: "Skipped" },
-  timeout: { icon: "\u25F7", word: "Timed out" },
-};
+import { WORDS } from "./words.js";
 
-export const SEVERITIES = {
-  warning: { icon: "\u26A0", word: "Warning", order: 0 },
-  advice: { icon: "\u2691", word: "Advice", order: 1 },
-  info: { icon: "\u2139", word: "Note", order: 2 },
-};
+// The words come from tfgrade/render/words.py (js/words.js is generated from it).
+export const VERDICTS = WORDS.verdicts;
+export const SEVERITIES = WORDS.severities;
+const LABELS = WORDS.labels;
 
-const DIAGNOSTIC_KINDS = {
-  retracing: "Retracing",
-  "trace-side-effect": "Side effects while tracing",
-  device: "Devices",
-  devices: "Devices",
-  advice: "Advice",
-  output: "Output",
-  optimizer: "Optimizer",
-  optimizers: "Optimizer",
-  "python-warning": "Python warnings",
-};
+/** Fill "{name}" fields of a words.py template. */
+export function fill(template, values) {
+  return String(template).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** Checks that did not pass and have something to show: their rows start open. */
+export function failingIds(report) {
+  return (report && report.checks ? report.checks : [])
+    .filter((c) => c.status === "fail" || c.status === "error")
+    .map((c) => c.id);
+}
 
 /** The UI state a card starts with; anything missing falls back to these. */
 export function initialState(report) {
   return {
     hintsShown: { ...((report && report.hints_shown) || {}) },
-    expanded: {},
+    expanded: Object.fromEntries(failingIds(report).map((id) => [id, true])),
     running: false,
     progress: {},
     canRerun: false,
+    rerunUnavailable: false,   // a card restored from a saved notebook: no kernel holds its cell
     rerunError: "",
   };
 }
@@ -61,7 +55,7 @@ export function applyAction(state, report, action) {
       };
     }
     case "rerun":
-      return state.running ? state : { ...state, running: true, rerunError: "", progress: {} };
+      return state.running || !state.canRerun ? state : { ...state, running: true, rerunError: "", progress: {} };
     default:
       return state;
   }
@@ -96,26 +90,31 @@ export function formatDuration(seconds) {
 }
 
 export function verdictOf(check) {
-  if (check.status === "error" && check.timed_out) return VERDICTS.timeout;
-  return VERDICTS[check.status] || { icon: "?", word: String(check.status || "Unknown") };
+  const key = check.status === "error" && check.timed_out ? "timeout" : check.status;
+  return VERDICTS[key] || { icon: "?", word: String(check.status || "Unknown") };
 }
 
-/** "all-passed" | "failing" | "cell-error" | "empty", and the words for it. */
+/** "all-passed" | "failing" | "skipped" | "cell-error" | "empty", and the words for it (words.py's summary()). */
 export function overallState(report) {
   const checks = report.checks || [];
+  const words = WORDS.summary;
   const failing = checks.filter((c) => c.status === "fail" || c.status === "error").length;
   const skipped = checks.filter((c) => c.status === "skip").length;
   if (report.cell_error) {
     const err = report.cell_error;
-    const where = err.line ? ` on line ${err.line}` : "";
-    return { key: "cell-error", icon: "!", text: `Your cell raised ${err.type}${where}` };
+    const where = err.line ? fill(words.where, { line: err.line }) : "";
+    return { key: "cell-error", icon: "!", text: fill(words.cell_error, { type: err.type, where }) };
   }
-  if (!checks.length) return { key: "empty", icon: "\u2013", text: "No checks ran" };
-  if (failing === 0 && skipped === 0) return { key: "all-passed", icon: "\u2713", text: "All checks passed" };
+  if (!checks.length) return { key: "empty", icon: VERDICTS.skip.icon, text: words.no_checks };
+  if (failing === 0 && skipped === 0) return { key: "all-passed", icon: VERDICTS.pass.icon, text: words.all_passed };
   const parts = [];
-  if (failing) parts.push(`${failing} failing`);
-  if (skipped) parts.push(`${skipped} skipped`);
-  return { key: failing ? "failing" : "skipped", icon: failing ? "\u2717" : "\u2013", text: parts.join(", ") };
+  if (failing) parts.push(fill(words.failing, { count: failing }));
+  if (skipped) parts.push(fill(words.skipped, { count: skipped }));
+  return {
+    key: failing ? "failing" : "skipped",
+    icon: VERDICTS[failing ? "fail" : "skip"].icon,
+    text: parts.join(words.joiner),
+  };
 }
 
 export function environmentText(env) {
@@ -147,7 +146,7 @@ export function progressText(report, progress) {
 }
 
 function kindLabel(kind) {
-  if (DIAGNOSTIC_KINDS[kind]) return DIAGNOSTIC_KINDS[kind];
+  if (WORDS.diagnostic_kinds[kind]) return WORDS.diagnostic_kinds[kind];
   const words = String(kind || "other").replace(/[-_]/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -234,10 +233,10 @@ function cellErrorBlock(doc, err) {
   return h(doc, "div", { className: "tfg-cell-error", role: "alert" },
     h(doc, "div", { className: "tfg-cell-error-title" },
       h(doc, "span", { className: "tfg-icon", "aria-hidden": "true", text: "!" }), " ",
-      h(doc, "span", { text: `Your cell stopped with ${err.type}${where}` }),
+      h(doc, "span", { text: fill(LABELS.cell_stopped, { type: err.type, where }) }),
     ),
     err.message ? h(doc, "pre", { className: "tfg-message", text: err.message }) : null,
-    tracebackList(doc, err.traceback, "Where it happened in your code"),
+    tracebackList(doc, err.traceback, LABELS.cell_traceback),
   );
 }
 
@@ -248,7 +247,7 @@ function hintsBlock(doc, check, state) {
   const items = hints.slice(0, shown).map((text, i) => h(doc, "li", {
     className: "tfg-hint", tabindex: "-1", "data-focus-key": `hint:${check.id}:${i}`,
   },
-  h(doc, "span", { className: "tfg-hint-label", text: `Hint ${i + 1} of ${hints.length}` }),
+  h(doc, "span", { className: "tfg-hint-label", text: fill(LABELS.hint_counter, { number: i + 1, total: hints.length }) }),
   h(doc, "span", { className: "tfg-hint-text", text }),
   ));
   const more = shown < hints.length;
@@ -258,7 +257,7 @@ function hintsBlock(doc, check, state) {
       ? h(doc, "button", {
         type: "button", className: "tfg-button tfg-hint-button", "data-action": "hint",
         "data-check-id": check.id, "data-focus-key": `hint-button:${check.id}`,
-        text: shown === 0 ? `Show hint (1 of ${hints.length})` : `Show next hint (${shown + 1} of ${hints.length})`,
+        text: fill(shown === 0 ? LABELS.show_first_hint : LABELS.show_next_hint, { number: shown + 1, total: hints.length }),
       })
       : null,
   );
@@ -278,7 +277,7 @@ function checkRow(doc, check, state, index) {
     ),
     h(doc, "span", { className: "tfg-check-title" },
       h(doc, "span", { text: check.title || check.id }),
-      check.hidden ? h(doc, "span", { className: "tfg-tag", text: "hidden" }) : null,
+      check.hidden ? h(doc, "span", { className: "tfg-tag", text: LABELS.hidden }) : null,
     ),
     h(doc, "span", { className: "tfg-points", "aria-label": `${formatPoints(check.points)} of ${formatPoints(check.max_points)} points`,
       text: `${formatPoints(check.points)} / ${formatPoints(check.max_points)}` }),
@@ -292,7 +291,8 @@ function checkRow(doc, check, state, index) {
   const body = hasBody
     ? h(doc, "div", { className: "tfg-check-body", id: bodyId, hidden: !open },
       check.message ? h(doc, "pre", { className: "tfg-message", text: check.message }) : null,
-      tracebackList(doc, check.traceback, check.error_type ? `${check.error_type} in your code` : "In your code"),
+      tracebackList(doc, check.traceback,
+        check.error_type ? fill(LABELS.check_traceback, { type: check.error_type }) : LABELS.check_traceback_plain),
       hintsBlock(doc, check, state),
     )
     : null;
@@ -310,7 +310,7 @@ function diagnosticsBlock(doc, diagnostics) {
   const rank = (d) => (SEVERITIES[d.severity] || SEVERITIES.info).order;
   const ordered = [...groups.entries()].sort((a, b) => Math.min(...a[1].map(rank)) - Math.min(...b[1].map(rank)));
   return h(doc, "div", { className: "tfg-diagnostics" },
-    h(doc, "div", { className: "tfg-section-title", role: "heading", "aria-level": "4", text: "TensorFlow diagnostics" }),
+    h(doc, "div", { className: "tfg-section-title", role: "heading", "aria-level": "4", text: LABELS.diagnostics }),
     ordered.map(([kind, items]) => h(doc, "div", { className: "tfg-diag-group", "data-kind": kind },
       h(doc, "div", { className: "tfg-diag-kind", text: kindLabel(kind) }),
       h(doc, "ul", { className: "tfg-diag-list" },
@@ -326,7 +326,7 @@ function diagnosticsBlock(doc, diagnostics) {
               h(doc, "span", { className: "tfg-diag-message", text: d.message || "" }),
               where ? h(doc, "span", { className: "tfg-diag-where", text: ` (${where})` }) : null,
               d.fix ? h(doc, "span", { className: "tfg-diag-fix" },
-                h(doc, "span", { className: "tfg-diag-fix-label", text: "What to do: " }), d.fix) : null,
+                h(doc, "span", { className: "tfg-diag-fix-label", text: LABELS.what_to_do }), d.fix) : null,
             ),
           );
         }),
@@ -335,26 +335,40 @@ function diagnosticsBlock(doc, diagnostics) {
   );
 }
 
+function exerciseHintsBlock(doc, report) {
+  const hints = report.general_hints || [];
+  if (!hints.length || report.passed) return null;
+  return h(doc, "div", { className: "tfg-exercise-hints" },
+    h(doc, "div", { className: "tfg-section-title", role: "heading", "aria-level": "4", text: LABELS.exercise_hints }),
+    h(doc, "ul", { className: "tfg-exercise-hint-list" }, hints.map((text) => h(doc, "li", { className: "tfg-exercise-hint", text }))),
+  );
+}
+
 function footer(doc, report, state) {
   const env = environmentText(report.environment);
+  // The re-run error is learner-visible text from the kernel: always textContent, never markup.
   const status = state.running
     ? h(doc, "span", { className: "tfg-run-progress" },
       h(doc, "span", { className: "tfg-spinner", "aria-hidden": "true" }),
       progressText(report, state.progress))
     : state.rerunError
       ? h(doc, "span", { className: "tfg-run-error", text: state.rerunError })
-      : null;
+      : state.rerunUnavailable
+        ? h(doc, "span", { className: "tfg-run-note", text: LABELS.rerun_unavailable })
+        : null;
+  const button = state.canRerun || state.rerunUnavailable
+    ? h(doc, "button", {
+      type: "button", className: "tfg-button tfg-rerun", "data-action": "rerun", "data-focus-key": "rerun",
+      disabled: Boolean(state.running) || !state.canRerun, "aria-busy": state.running ? "true" : "false",
+      title: state.canRerun ? null : LABELS.rerun_unavailable,
+      text: state.running ? LABELS.rerun_running : LABELS.rerun,
+    })
+    : null;
   return h(doc, "div", { className: "tfg-footer" },
     env ? h(doc, "span", { className: "tfg-env", text: env }) : null,
     h(doc, "span", { className: "tfg-actions" },
       h(doc, "span", { className: "tfg-status", role: "status", "aria-live": "polite" }, status),
-      state.canRerun
-        ? h(doc, "button", {
-          type: "button", className: "tfg-button tfg-rerun", "data-action": "rerun", "data-focus-key": "rerun",
-          disabled: Boolean(state.running), "aria-busy": state.running ? "true" : "false",
-          text: state.running ? "Running\u2026" : "Re-run checks",
-        })
-        : null,
+      button,
     ),
   );
 }
@@ -377,6 +391,7 @@ export function renderCard(doc, report, state) {
   checks.length
     ? h(doc, "ol", { className: "tfg-checks", "aria-label": "Checks" }, checks.map((c, i) => checkRow(doc, c, ui, i)))
     : null,
+  exerciseHintsBlock(doc, report),
   diagnosticsBlock(doc, report.diagnostics),
   footer(doc, report, ui),
   );

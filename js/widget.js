@@ -4,11 +4,18 @@
 // ({check id: n}, written here), expanded ([check ids of open rows], written here; kept in
 // the model so a view created again by a display update keeps its rows open), running
 // (bool), progress ({check, index, total}), can_rerun (bool), rerun_error (str).
-// "Re-run checks" sends {type: "rerun"}.
+// "Re-run checks" sends {type: "rerun"}; the kernel answers {type: "rerun-started"} before
+// grading, and a re-run left without an answer stops its spinner and says so.
 //
-// anywidget loads this file as a single module, so tfgrade/widget.py inlines render.js
-// in place of the import line below (no build step; node's tests import both files).
+// anywidget loads this file as a single module, so tfgrade/widget.py inlines the card's modules
+// (render.js, words.js) in place of their import lines (no build step; node's tests import them).
 import { applyAction, initialState, renderCard } from "./render.js";
+import { WORDS } from "./words.js";
+
+// How long "Re-run checks" waits for the kernel to say it started before telling the learner:
+// a kernel that is gone (or busy with another cell) never answers, and a spinner must not
+// turn forever.
+export const RERUN_ANSWER_MS = 10000;
 
 // Revealing a hint updates the notebook's display, and JupyterLab then builds a new view
 // of this model: the keyboard focus the learner had is handed over to that view.
@@ -33,6 +40,8 @@ function stateFrom(model) {
 
 function render({ model, el }) {
   const doc = el.ownerDocument;
+  let waitingForKernel = null;   // timer of a re-run the kernel has not acknowledged yet
+  let noAnswer = false;
 
   function draw() {
     const report = model.get("report");
@@ -42,7 +51,9 @@ function render({ model, el }) {
       el.replaceChildren();
       return;
     }
-    el.replaceChildren(renderCard(doc, report, stateFrom(model)));
+    const state = stateFrom(model);
+    const shown = noAnswer ? { ...state, running: false, rerunError: WORDS.labels.rerun_no_answer } : state;
+    el.replaceChildren(renderCard(doc, report, shown));
     if (focused) {
       const again = el.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`);
       if (again) again.focus();
@@ -70,18 +81,32 @@ function render({ model, el }) {
       const button = el.querySelector(`[data-focus-key="hint-button:${CSS.escape(action.checkId)}"]`);
       if (!button && hint) hint.focus();
       if (el.contains(doc.activeElement)) rememberFocus(doc.activeElement.getAttribute("data-focus-key"));
-    } else if (action.type === "rerun" && !before.running) {
+    } else if (action.type === "rerun" && (!before.running || noAnswer)) {
+      noAnswer = false;
       model.set("running", true);
       model.set("rerun_error", "");
       model.set("progress", {});
       model.save_changes();
       model.send({ type: "rerun" });
+      clearTimeout(waitingForKernel);
+      waitingForKernel = setTimeout(() => { noAnswer = true; draw(); }, RERUN_ANSWER_MS);
       draw();
+    }
+  }
+
+  function onMessage(content) {
+    if (content && content.type === "rerun-started") {
+      clearTimeout(waitingForKernel);
+      if (noAnswer) {
+        noAnswer = false;
+        draw();
+      }
     }
   }
 
   const traits = ["report", "hints_shown", "expanded", "running", "progress", "can_rerun", "rerun_error"];
   for (const name of traits) model.on(`change:${name}`, draw);
+  model.on("msg:custom", onMessage);
   el.classList.add("tfgrade-widget");
   el.addEventListener("click", onClick);
   draw();
@@ -98,6 +123,8 @@ function render({ model, el }) {
   }
   return () => {
     for (const name of traits) model.off(`change:${name}`, draw);
+    model.off("msg:custom", onMessage);
+    clearTimeout(waitingForKernel);
     el.removeEventListener("click", onClick);
   };
 }

@@ -51,15 +51,19 @@ MUTATIONS = (
              "time limits ignore time_scale", ENGINE + ("-k", "time_scale or marker")),
     Mutation("engine", "tfgrade/engine.py", "if exercise.declared_points is not None and every_check:",
              "if False:", "the declared total is not the maximum", ENGINE + ("-k", "declared")),
-    Mutation("engine", "tfgrade/pytest_plugin.py", "ordered = [done.get(item.nodeid) or self._not_run(item, reason) for item in self._items]",
+    Mutation("engine", "tfgrade/pytest_plugin.py",
+             "ordered = [done.get(item.nodeid) or self._not_run(item, reason) for item in self._items]",
              "ordered = [done[item.nodeid] for item in self._items if item.nodeid in done]",
              "checks that never finished drop out of the maximum", ENGINE + ("-k", "stop or end_the_run")),
-    Mutation("engine", "tfgrade/pytest_plugin.py", "            raise LearnerAbort(exc) from exc\n", "            raise\n",
+    Mutation("engine", "tfgrade/pytest_plugin.py",
+             "            raise LearnerAbort(exc) from exc\n", "            raise\n",
              "learner code raising KeyboardInterrupt/SystemExit ends the whole run", ENGINE + ("-k", "end_the_run")),
-    Mutation("engine", "tfgrade/learner_namespace.py", "None if cell is None else frozenset(cell.defined) | frozenset(setup_names)",
-             "None", "names left by earlier cells are graded", ENGINE + ("-k", "earlier or raised or namespace")),
-    Mutation("engine", "tfgrade/engine.py", "if cell is not None and not cell.parsed and cell.error is not None else None",
-             "if False else None", "a cell that does not parse is graded on stale names", ENGINE + ("-k", "parse")),
+    Mutation("engine", "tfgrade/learner_namespace.py",
+             "None if cell is None else frozenset(cell.defined) | frozenset(setup_names)", "None",
+             "names left by earlier cells are graded", ENGINE + ("-k", "earlier or raised or namespace")),
+    Mutation("engine", "tfgrade/engine.py",
+             "if cell is not None and not cell.parsed and cell.error is not None else None", "if False else None",
+             "a cell that does not parse is graded on stale names", ENGINE + ("-k", "parse")),
     Mutation("engine", "tfgrade/execute.py", "(k in stored or before.get(k, missing) is not v)",
              "(before.get(k, missing) is not v)", "a name rebound to the same object is not 'defined'",
              ("tests/unit/test_execute.py",) + ENGINE + ("-k", "rebind or same_object")),
@@ -71,26 +75,39 @@ MUTATIONS = (
              "    except ValueError:    # a learner's __str__ may raise anything",
              "an exception whose __str__ raises breaks the card", ("tests/unit/test_error_text.py", "-k", "str")),
     # -- timelimit ---------------------------------------------------------------------------------------
-    Mutation("timelimit", "tfgrade/timelimit.py", "            if self._finished.wait(self.retry):\n                return\n",
-             "            return\n", "the timeout is sent once: a swallowed timeout ends the limit", LIMIT),
+    Mutation("timelimit", "tfgrade/timelimit.py",
+             "            if self._finished.wait(self.retry):\n                return\n", "            return\n",
+             "the timeout is sent once: a swallowed timeout ends the limit", LIMIT),
     Mutation("timelimit", "tfgrade/timelimit.py", "        if not self.fired:\n            return False\n",
              "        return False\n", "a check that swallowed its timeout and returned counts as passed", LIMIT),
-    Mutation("timelimit", "tfgrade/timelimit.py", "            if not self.abandoned and time.monotonic() - deadline >= self.grace:",
-             "            if False:", "an unstoppable check is never handed to on_stuck", LIMIT),
-    Mutation("timelimit", "tfgrade/timelimit.py", "        self.where = _learner_location(sys._current_frames().get(self._target))\n        deadline",
+    Mutation("timelimit", "tfgrade/timelimit.py",
+             "            if not self.abandoned and time.monotonic() - deadline >= self.grace:",
+             "            if False:",
+             "an unstoppable check is never handed to on_stuck", LIMIT),
+    Mutation("timelimit", "tfgrade/timelimit.py",
+             "        self.where = _learner_location(sys._current_frames().get(self._target))\n        deadline",
              "        deadline", "the learner's line is not recorded when the limit hits", LIMIT),
     Mutation("timelimit", "tfgrade/timelimit.py", "            previous(signum, frame)", "            pass",
              "an outer SIGALRM handler is starved while a check runs", LIMIT),
-    Mutation("timelimit", "tfgrade/errors.py", 'ran = f" after {self.elapsed:.1f} s" if self.elapsed else ""', 'ran = ""',
-             "the real elapsed time is not reported", LIMIT),
+    Mutation("timelimit", "tfgrade/errors.py", 'ran = f" after {self.elapsed:.1f} s" if self.elapsed else ""',
+             'ran = ""', "the real elapsed time is not reported", LIMIT),
     # -- probes ------------------------------------------------------------------------------------------
-    Mutation("probes", "tfgrade/probes/output.py", "        for fd in (self._read, self._saved):", "        for fd in ():",
+    Mutation("probes", "tfgrade/probes/_capture.py",
+             "                        _close(read)\n                        _close(saved)\n",
+             "                        pass\n",
              "the saved file descriptors of output capture are never closed", ("tests/unit/test_probe_output.py",)),
-    Mutation("probes", "tfgrade/probes/output.py", "            except BaseException as error:   # keep restoring the rest\n                errors.append(error)",
-             "            except BaseException as error:   # keep restoring the rest\n                raise",
-             "restoring stops at the first step that fails", ("tests/unit/test_probe_output.py",)),
+    Mutation("probes", "tfgrade/patching.py",
+             "            except BaseException as error:   # keep restoring the rest (KeyboardInterrupt included)\n"
+             "                errors.append(error)",
+             "            except BaseException as error:   # keep restoring the rest (KeyboardInterrupt included)\n"
+             "                raise",
+             "restoring stops at the first step that fails", ("tests/unit/test_patching.py",)),
+    Mutation("probes", "tfgrade/probes/_capture.py",
+             "            os.dup2(saved, self.fd)           # the fd is exactly what it was: first thing, always\n",
+             "            pass\n", "output capture never gives fd 1/2 back", ("tests/unit/test_probe_output.py",)),
     # -- report ------------------------------------------------------------------------------------------
-    Mutation("report", "tfgrade/report.py", 'return self.cell_error is None and all(c.status == "pass" for c in self.checks)',
+    Mutation("report", "tfgrade/report.py",
+             'return self.cell_error is None and all(c.status == "pass" for c in self.checks)',
              'return all(c.status == "pass" for c in self.checks)', "a cell error does not stop `passed`",
              ("tests/unit/test_report.py",)),
     Mutation("report", "tfgrade/report.py", 'if schema != SCHEMA:', 'if False:', "unknown report schemas are read",
@@ -98,7 +115,8 @@ MUTATIONS = (
     # -- batch -------------------------------------------------------------------------------------------
     Mutation("batch", "tfgrade/batch.py", "    return [results[p] for p in paths]", "    return list(results.values())",
              "batch results come back in completion order", ("tests/kernel/test_batch.py",)),
-    Mutation("batch", "tfgrade/batch.py", "except Exception as exc:   # a worker that broke", "except OSError as exc:   # a worker that broke",
+    Mutation("batch", "tfgrade/batch.py", "except Exception as exc:   # a worker that broke",
+             "except OSError as exc:   # a worker that broke",
              "the pool's safety net for a worker that raises never matches", ("tests/kernel/test_batch.py",)),
 )
 
@@ -125,7 +143,8 @@ def _run_tests(copy: Path, tests: tuple[str, ...], timeout: float) -> tuple[str,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--module", action="append", help="only these modules (engine, timelimit, probes, report, batch)")
+    parser.add_argument("--module", action="append",
+                        help="only these modules (engine, timelimit, probes, report, batch)")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
     parser.add_argument("--timeout", type=float, default=420, help="seconds per mutant before it counts as killed")
     args = parser.parse_args(argv)

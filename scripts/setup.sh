@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install tfgrade into it. With --test: the test extras, Node test deps and Chromium too.
+# Create .venv and install tfgrade into it, with the card's JupyterLab extension (needs Node/npm).
+# With --test: the test extras and Chromium too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,15 @@ fi
 # A kernelspec inside the venv, so notebooks run by tfgrade and the tests use this Python.
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 
+# The tfgrade-card JupyterLab/Notebook 7 extension (js/labextension.js -> tfgrade/labextension):
+# a wheel ships it as shared data; this editable install links it where Jupyter looks.
+if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; else npm install --silent --no-audit --no-fund; fi
+npm run --silent build:labextension >/dev/null
+mkdir -p .venv/share/jupyter/labextensions
+installed=.venv/share/jupyter/labextensions/tfgrade-card
+if [ -e "$installed" ] && [ ! -L "$installed" ]; then rm -rf "$installed"; fi   # a copy from an earlier install
+ln -sfn "$PWD/tfgrade/labextension" "$installed"
+
 if [ "${1:-}" = "--test" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -24,5 +34,4 @@ if [ "${1:-}" = "--test" ]; then
       sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi
   fi
-  if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; else npm install --silent --no-audit --no-fund; fi
 fi

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
-npm test --silent
+npm test --silent   # its pretest writes tests/js/reports/*.json from real Reports first
 .venv/bin/tfgrade validate
 .venv/bin/python -m pytest "$@"

@@ -68,6 +68,30 @@ class Catalog:
     exercises: tuple[Exercise, ...]
     broken: tuple[Broken, ...]
 
+    def find(self, name: str) -> Exercise:
+        """The exercise called ``name`` (id or short id, any case and spacing).
+
+        A name that points at a folder that failed to load (or was refused) raises that folder's
+        :class:`SpecError`; an unknown name raises :class:`UnknownExerciseError` with close matches.
+        """
+        wanted = name.strip()
+        for problem in self.broken:     # a refused duplicate must not be answered by the other one silently
+            if problem.refused and problem.named(wanted):
+                raise problem.error
+        for exercise in self.exercises:
+            if exercise.matches(wanted) or exercise.matches(wanted.lower()):
+                return exercise
+        for problem in self.broken:
+            if problem.named(wanted):
+                raise problem.error
+        exercises = self.exercises
+        names = [e.short_id for e in exercises] + [e.id for e in exercises]
+        close = difflib.get_close_matches(wanted.lower(), names, n=3, cutoff=0.5)
+        prefixed = [e.short_id for e in exercises
+                    if e.id.startswith(wanted.lower()) or e.short_id.startswith(wanted.lower())]
+        suggestions = list(dict.fromkeys([*close, *prefixed]))[:4]
+        raise UnknownExerciseError(wanted, suggestions, [e.short_id for e in exercises])
+
 
 def _entry_point_folders() -> tuple[list[Path], list[Broken]]:
     """The folder named by each installed course entry point, and the entry points that cannot be used."""
@@ -152,25 +176,5 @@ def list_exercises(extra_dirs: Iterable[Path] = (), settings: Settings | None = 
 
 
 def get_exercise(name: str, extra_dirs: Iterable[Path] = (), settings: Settings | None = None) -> Exercise:
-    """Look up by full id (``ex12-layer-norm``) or short id (``ex12``).
-
-    A name that points at a folder that failed to load (or was refused) raises that folder's
-    :class:`SpecError`; an unknown name raises :class:`UnknownExerciseError` with close matches.
-    """
-    catalog = load_catalog(settings, extra_dirs)
-    wanted = name.strip()
-    for problem in catalog.broken:     # a refused duplicate must not be answered by the other one silently
-        if problem.refused and problem.named(wanted):
-            raise problem.error
-    for exercise in catalog.exercises:
-        if exercise.matches(wanted) or exercise.matches(wanted.lower()):
-            return exercise
-    for problem in catalog.broken:
-        if problem.named(wanted):
-            raise problem.error
-    exercises = catalog.exercises
-    names = [e.short_id for e in exercises] + [e.id for e in exercises]
-    close = difflib.get_close_matches(wanted.lower(), names, n=3, cutoff=0.5)
-    prefixed = [e.short_id for e in exercises if e.id.startswith(wanted.lower()) or e.short_id.startswith(wanted.lower())]
-    suggestions = list(dict.fromkeys([*close, *prefixed]))[:4]
-    raise UnknownExerciseError(wanted, suggestions, [e.short_id for e in exercises])
+    """Look up by full id (``ex12-layer-norm``) or short id (``ex12``); see :meth:`Catalog.find`."""
+    return load_catalog(settings, extra_dirs).find(name)

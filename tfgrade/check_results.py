@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from .error_text import exception_message, missing_setup_name, safe_text
+from .error_text import exception_message, missing_setup_name
 from .execute import learner_frames
 from .report import CheckResult, TracebackFrame
 from .timelimit import TimeLimit
@@ -60,13 +60,19 @@ def error_message(exc: BaseException, *, setup_names: frozenset[str] = frozenset
     if type_name == "NameError" and exercise is not None:
         text = missing_setup_name(text, setup_names, exercise) or text
     if type_name in _ENDS_THE_RUN:
-        text = (f"{text} ({_ENDS_THE_RUN[type_name]})" if text and text != type_name and safe_text(exc) != ""
-                else _ENDS_THE_RUN[type_name])
+        text = f"{text} ({_ENDS_THE_RUN[type_name]})" if _has_own_text(exc) else _ENDS_THE_RUN[type_name]
     if frames:
         last = frames[-1]
         where = f"line {last.line}" + (f" (in `{last.function}`)" if last.function != "<module>" else "")
         return f"Your code raised {type_name} at {where} while this check ran: {text}", type_name, frames
     return f"The check could not run: {type_name}: {text}", type_name, frames
+
+
+def _has_own_text(exc: BaseException) -> bool:
+    try:
+        return bool(str(exc))
+    except BaseException:  # noqa: BLE001 - a learner's __str__ may raise anything
+        return False
 
 
 def timeout_message(limit: TimeLimit | None, seconds: float, elapsed: float | None) -> str:

@@ -69,7 +69,7 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy: these pull in TensorFlow on 
 
         return measure_graph_speedup
     if name == "load_fashion_mnist":
-        from .data import load_fashion_mnist
+        from .datasets import load_fashion_mnist
 
         return load_fashion_mnist
     raise AttributeError(f"module 'tfgrade.checking' has no attribute {name!r}")

@@ -63,13 +63,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .catalog import get_exercise, load_catalog
+    from .catalog import load_catalog
     from .validate import validate_exercise
     from .validate_report import print_validation, validation_to_dict
 
     settings = _settings(args).updated(include_hidden=True)
     catalog = load_catalog(settings)
-    exercises = [get_exercise(i, settings=settings) for i in args.exercises] or list(catalog.exercises)
+    exercises = [catalog.find(i) for i in args.exercises] or list(catalog.exercises)
     console = _console(stderr=args.json == "-")
     summary, failed = [], False
     for ex in exercises:
@@ -104,8 +104,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
     catalog = load_catalog(_settings(args))
     taken = {name: ex.folder for ex in catalog.exercises for name in (ex.id, ex.short_id)}
     folder = scaffold_exercise(args.id, Path(args.dir), taken)
-    _console().print(f"wrote {folder}: edit prompt.md, solution.py, checks.py, mutants/, README.md; "
-                     f"then run `tfgrade validate {args.id}` with this folder's parent as a course folder", markup=False)
+    _console().print(f"wrote {folder}; edit its files (each says what it is for), then check it with\n"
+                     f"  TFGRADE_EXERCISES={folder.parent} tfgrade validate {args.id}", markup=False)
     return EXIT_OK
 
 

@@ -218,34 +218,38 @@ def grade(
     )
     checks_began = time.perf_counter()
 
-    def build(results: list[CheckResult], check_diagnostics: tuple[Diagnostic, ...], caught: list) -> Report:
-        return _report(exercise, settings, observations, results, (*check_diagnostics, *context.advice,
-                       *_warning_diagnostics(caught)), began, time.perf_counter() - checks_began)
+    def build(results: list[CheckResult], check_observations: Observations | None, caught: list) -> Report:
+        return _report(exercise, settings, observations, results, check_observations,
+                       (*context.advice, *_warning_diagnostics(caught)), began, time.perf_counter() - checks_began)
 
     probe_context = ProbeContext(namespace=namespace, source="checks", echo_output=False, earlier=observations)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if on_stuck is not None:
-            context.on_stuck = lambda results: on_stuck(build(list(results), (), list(caught)))
+            context.on_stuck = lambda results: on_stuck(build(list(results), None, list(caught)))
         with ProbeSession(settings.probe_names(), probe_context) as session:
             plugin = _run_checks(exercise, context, settings.include_hidden)
     results = [*plugin.results, *_collection_error_checks(plugin)]
-    return build(results, session.observations().diagnostics, caught)
+    return build(results, session.observations(), caught)
 
 
 def _report(exercise: Exercise, settings: Settings, observations: Observations, results: list[CheckResult],
-            check_diagnostics: tuple[Diagnostic, ...], began: float, checks_time: float) -> Report:
-    from .data import report_data    # which source served each dataset loaded since `began`
+            check_observations: Observations | None, extra: tuple[Diagnostic, ...], began: float,
+            checks_time: float) -> Report:
+    from .datasets import report_data    # which source served the datasets (datasets probe)
     from .environment import environment_info
 
-    data, data_notes = report_data(since=began)
-    diagnostics = (*observations.diagnostics, *check_diagnostics, *data_notes)
+    check_datasets = check_observations.datasets if check_observations is not None else None
+    check_diagnostics = check_observations.diagnostics if check_observations is not None else ()
+    data, data_notes = report_data(observations.datasets, check_datasets)
+    diagnostics = (*observations.diagnostics, *check_diagnostics, *extra, *data_notes)
     cell = observations.cell
     total = time.perf_counter() - began
     cell_time = cell.duration if cell else 0.0
     return Report(
         exercise=exercise.id,
         exercise_version=exercise.version,
+        general_hints=exercise.general_hints,
         title=exercise.title,
         short_id=exercise.short_id,
         score=round(sum(r.points for r in results), 4),

@@ -235,13 +235,14 @@ def setup_names(source: str) -> frozenset[str]:
     except SyntaxError:
         return frozenset()
     names: set[str] = set()
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     for node in tree.body:
-        for sub in ast.walk(node) if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ():
+        for sub in ast.walk(node) if not isinstance(node, definitions) else ():
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 names.add(sub.id)
             elif isinstance(sub, (ast.Import, ast.ImportFrom)):
                 names.update((a.asname or a.name).split(".")[0] for a in sub.names if a.name != "*")
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, definitions):
             names.add(node.name)
     return frozenset(names)
 

@@ -37,7 +37,8 @@ def learner_frames(tb: TracebackType | None) -> tuple[TracebackFrame, ...]:
     frames = []
     for summary in traceback.extract_tb(tb):
         if is_learner_filename(summary.filename):
-            frames.append(TracebackFrame(line=summary.lineno or 0, code=(summary.line or "").strip(), function=summary.name))
+            frames.append(TracebackFrame(line=summary.lineno or 0, code=(summary.line or "").strip(),
+                                         function=summary.name))
     return tuple(frames)
 
 

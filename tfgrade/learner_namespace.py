@@ -54,7 +54,8 @@ class LearnerNamespace:
             return self._namespace
         return {k: v for k, v in list(self._namespace.items()) if k in self._graded}
 
-    def require(self, name: str, kind: type | tuple[type, ...] | None = None, *, subclass_of: type | None = None) -> Any:
+    def require(self, name: str, kind: type | tuple[type, ...] | None = None, *,
+                subclass_of: type | None = None) -> Any:
         """The learner's object called ``name``; fail (or skip, if the cell crashed) when absent."""
         if not self._visible(name):
             raise self._missing(name)
@@ -63,7 +64,8 @@ class LearnerNamespace:
             raise MissingLearnerName(f"`{name}` should be {_kind_name(kind)}, but it is {type(value).__name__}.")
         if subclass_of is not None and not (isinstance(value, type) and issubclass(value, subclass_of)):
             raise MissingLearnerName(
-                f"`{name}` should be a class that subclasses `{subclass_of.__module__.split('.')[0]}.{subclass_of.__qualname__}`."
+                f"`{name}` should be a class that subclasses "
+                f"`{subclass_of.__module__.split('.')[0]}.{subclass_of.__qualname__}`."
             )
         return value
 

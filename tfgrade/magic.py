@@ -32,6 +32,8 @@ from .observations import Observations
 from .report import Report
 from .spec import Exercise
 
+Progress = Callable[[str, int, int], None]   # (check id, index, total), as the card shows it
+
 __all__ = ["TfcheckMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _USAGE = "usage: %%tfcheck EXERCISE [--hidden] [--seed N] [--time-scale X] [--no-widget] | %tfcheck list | %tfcheck show EXERCISE"
@@ -150,7 +152,7 @@ class TfcheckMagics(Magics):
         report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings, started=started,
                        on_stuck=on_stuck)
         if not shown:
-            self._show_report(exercise, report, settings)
+            self._show_report(exercise, report, settings, cell=cell)
 
     def _regrade(self, exercise: Exercise, settings: Settings) -> None:
         from .engine import grade
@@ -159,20 +161,24 @@ class TfcheckMagics(Magics):
         report = grade(exercise, self.shell.user_ns, observations=observations, settings=settings)
         self._show_report(exercise, report, settings)
 
-    def _show_report(self, exercise: Exercise, report: Report, settings: Settings) -> None:
+    def _show_report(self, exercise: Exercise, report: Report, settings: Settings, cell: str | None = None) -> None:
         from .widget import display_report
 
         self.session.record(report)
-        display_report(report, rerun=self._rerunner(exercise, settings), use_widget=settings.widget)
+        rerun = self._rerunner(exercise, cell, settings) if cell is not None else None
+        display_report(report, rerun=rerun, use_widget=settings.widget)
 
-    def _rerunner(self, exercise: Exercise, settings: Settings) -> Callable[[Callable[[str, int, int], None]], Report]:
-        """Re-runs the checks against the namespace as it is now, without re-running the cell."""
+    def _rerunner(self, exercise: Exercise, cell: str, settings: Settings) -> Callable[[Progress], Report]:
+        """The card's "Re-run checks" grades exactly what its cell ran: that cell's own source, run again
+        under the probes and graded as ``%%tfcheck`` does, never whatever the namespace holds
+        now or another cell's observations. (A ``%tfcheck`` line has no cell: no re-run.)"""
 
         def rerun(on_progress: Callable[[str, int, int], None]) -> Report:
-            from .engine import grade
+            from .engine import run_and_grade
 
-            report = grade(exercise, self.shell.user_ns, settings=settings, on_progress=on_progress,
-                           observations=self.session.last_observations.get(exercise.id))
+            # The card is not a cell: the re-run's own prints would land in no cell's output.
+            report = run_and_grade(exercise, cell, self.shell.user_ns, shell=self.shell, settings=settings,
+                                   first_line=2, on_progress=on_progress, echo_output=False)
             self.session.record(report)
             return report
 
@@ -210,17 +216,25 @@ def load_ipython_extension(ipython: Any) -> None:
     quiet_tensorflow_start_up()
     if id(ipython) in _loaded:      # loading twice is harmless: keep the first registration
         return
-    from .data import install_offline_fallback
+    from .config import load_settings
+    from .datasets import install_offline_fallback
 
+    try:
+        settings = load_settings()
+    except ValueError:   # a broken setting is reported by the first %%tfcheck; data still load
+        settings = None
     # Fashion-MNIST loads offline in every later cell of this kernel (course data or a stand-in).
-    install_offline_fallback()
+    install_offline_fallback(data_dir=settings.data_dir if settings else None,
+                             offline=settings.offline if settings else False)
     magics = TfcheckMagics(ipython)
     ipython.register_magics(magics)
     _loaded[id(ipython)] = magics
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .data import uninstall_offline_fallback
+    from .datasets import uninstall_offline_fallback
+    from .startup import remove_tensorflow_import_hook
 
+    remove_tensorflow_import_hook()
     if _loaded.pop(id(ipython), None) is not None:
         uninstall_offline_fallback()

@@ -34,4 +34,5 @@ class Observations:
     tracing: Any = None      # probes.tracing.TracingObservation
     devices: Any = None      # probes.devices.DeviceObservation
     optimizers: Any = None   # probes.optimizers.OptimizerObservation
+    datasets: Any = None     # probes.datasets.DatasetsObservation
     diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)

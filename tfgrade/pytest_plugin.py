@@ -2,7 +2,8 @@
 
 Fixtures available to every check:
 
-``learner``       the learner's namespace (:class:`LearnerNamespace`)
+``learner``       the learner's namespace (:class:`LearnerNamespace`): after a cell, only the names that
+                  run of the cell defined and the exercise's setup names
 ``observations``  what probes saw while the cell ran (:class:`~tfgrade.observations.Observations`)
 ``rng``           a ``numpy.random.Generator`` seeded per check (same code, same verdict)
 ``exercise``      the :class:`~tfgrade.spec.Exercise` being graded
@@ -129,7 +130,8 @@ class TfgradePlugin:
             self.stop_reason = reason
 
     def _not_run(self, item: pytest.Item, reason: str, status: str = "skip") -> CheckResult:
-        return CheckResult(id=check_id(item.name), title=_title(item), status=status, points=0.0,  # type: ignore[arg-type]
+        return CheckResult(id=check_id(item.name), title=_title(item), status=status,  # type: ignore[arg-type]
+                           points=0.0,
                            max_points=self._points(item), message=reason, hidden=_is_hidden(item),
                            hints=tuple(str(h) for h in _marker_args(item, "hints")))
 

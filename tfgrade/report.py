@@ -95,6 +95,7 @@ class Report:
     data: dict[str, Any] = field(default_factory=dict)
     hints_shown: dict[str, int] = field(default_factory=dict)
     exercise_version: str = ""    # spec.exercise_version: which checks produced this grade
+    general_hints: tuple[str, ...] = ()   # exercise.toml's hints for the whole exercise, shown on the card
     schema: str = SCHEMA
 
     @property
@@ -128,6 +129,7 @@ class Report:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["checks"] = tuple(_check_from_dict(c) for c in data["checks"])
+        kwargs["general_hints"] = tuple(data.get("general_hints", ()))
         kwargs["diagnostics"] = tuple(Diagnostic(**d) for d in data.get("diagnostics", ()))
         err = data.get("cell_error")
         kwargs["cell_error"] = (

@@ -27,7 +27,9 @@ from typing import Any, Callable, TypeVar
 
 from .patching import Patches
 
-__all__ = ["quietly", "take_messages", "quiet_tensorflow_start_up", "is_start_up_noise"]
+__all__ = [
+    "quietly", "take_messages", "quiet_tensorflow_start_up", "remove_tensorflow_import_hook", "is_start_up_noise",
+]
 
 T = TypeVar("T")
 
@@ -42,6 +44,7 @@ _NOISE = re.compile("|".join((
     r"hostname: \S+$", r"Created device /job:localhost", r"successful NUMA node read",
 )))
 _lock = threading.Lock()
+_fd_lock = threading.RLock()  # fd 2 is one per process: one holder at a time (nested calls are fine)
 _messages: list[str] = []     # real lines TensorFlow wrote while tfgrade held fd 2, not yet reported
 
 
@@ -54,11 +57,14 @@ def quietly(call: Callable[[], T]) -> T:
     from .probes._capture import FdCapture, Record, Tee
 
     record = Record()
-    with Patches() as patches:
+    with _fd_lock, Patches() as patches:
         capture = FdCapture(2, record, echo=False)
         if capture.start():
             patches.callback(capture.stop)
-        patches.setattr(sys, "stderr", Tee(sys.stderr, record, echo=False))
+        tee = Tee(sys.stderr, record, echo=False)
+        patches.setattr(sys, "stderr", tee)
+        # A logging handler made meanwhile (absl's, TensorFlow's) keeps this tee: it passes all on after.
+        patches.callback(tee.stop_recording)
         try:
             return call()
         finally:

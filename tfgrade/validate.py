@@ -33,14 +33,27 @@ class MutantResult:
 
     @property
     def failed_checks(self) -> list[str]:
-        """The check function names that did not pass (as `# caught-by:` writes them)."""
-        return [self.names.get(i, i) for i in self.lost_checks]
+        """The check function names (as `# caught-by:` writes them) that caught this mutant: they
+        failed, or the mutant's code raised or ran out of time in them. A skipped check (the cell
+        raised before defining what it needs) or one that broke on its own caught nothing."""
+        return [self.names.get(c.id, c.id) for c in self.report.checks
+                if c.status == "fail" or (c.status == "error" and (c.traceback or c.timed_out))]
 
     @property
     def missed_declared(self) -> list[str]:
-        """Checks the header says must fail for this mutant but passed (or did not run)."""
+        """Checks the header says must catch this mutant but did not (passed, skipped, or broke)."""
         failed = set(self.failed_checks)
         return [name for name in self.mutant.caught_by if name not in failed]
+
+    def describe_missed(self) -> str:
+        statuses = {self.names.get(c.id, c.id): c for c in self.report.checks}
+        parts = []
+        for name in self.missed_declared:
+            check = statuses.get(name)
+            how = "did not run" if check is None else check.status if check.status != "error" else \
+                f"broke on its own: {check.message.splitlines()[0] if check.message else check.error_type}"
+            parts.append(f"{name} ({how})")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -87,10 +100,12 @@ def grade_source(exercise: Exercise, source: str, settings: Settings | None = No
 
     Setup and cell output is swallowed: this is for validation and tests, not learners.
     """
-    from .data import install_offline_fallback
+    from .datasets import install_offline_fallback
     from .engine import run_and_grade
 
-    install_offline_fallback()   # as `%load_ext tfgrade` does in a notebook
+    settings = settings or load_settings()
+    # as `%load_ext tfgrade` does in a notebook
+    install_offline_fallback(data_dir=settings.data_dir, offline=settings.offline)
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     try:
@@ -159,8 +174,8 @@ def validate_exercise(
             problems.append(f"mutant {mutant.name!r} ({mutant.note}) was not caught: it scored full marks")
         elif mutant.caught_by and result.missed_declared:
             others = ", ".join(result.failed_checks) or "no check (its cell raised)"
-            problems.append(f"mutant {mutant.name!r} ({mutant.note}): {', '.join(result.missed_declared)} named in its "
-                            f"`# caught-by:` passed; it was caught only by {others}")
+            problems.append(f"mutant {mutant.name!r} ({mutant.note}): {result.describe_missed()} named in its "
+                            f"`# caught-by:` did not catch it; it was caught only by {others}")
         results.append(result)
     return ExerciseValidation(exercise, reference, tuple(results), tuple(problems), tuple(scores), tuple(checks),
                               tuple(requirements))

@@ -13,12 +13,17 @@ from .validate import ExerciseValidation
 __all__ = ["validation_to_dict", "print_validation", "mutant_diff"]
 
 
+def _code(source: str) -> list[str]:
+    """The lines after the leading comment block (a mutant's header, a note atop the solution)."""
+    lines = source.splitlines(keepends=True)
+    while lines and lines[0].lstrip().startswith("#"):
+        lines = lines[1:]
+    return lines
+
+
 def mutant_diff(exercise: Exercise, mutant: Mutant) -> str:
-    """Unified diff of ``mutant`` against the reference solution (its header lines left out)."""
-    body = mutant.source.splitlines(keepends=True)
-    while body and body[0].startswith("#") and (body[0].startswith("# mistake:") or body[0].startswith("# caught-by:")):
-        body = body[1:]
-    return "".join(difflib.unified_diff(exercise.solution_source.splitlines(keepends=True), body,
+    """Unified diff of ``mutant`` against the reference solution, leading comments left out."""
+    return "".join(difflib.unified_diff(_code(exercise.solution_source), _code(mutant.source),
                                         fromfile="solution.py", tofile=f"mutants/{mutant.name}.py"))
 
 

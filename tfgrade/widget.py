@@ -1,8 +1,11 @@
 """The results card as a live widget (anywidget), with static fallbacks in the same display.
 
-The front end is ``js/widget.js`` + ``js/render.js`` + ``js/widget.css``: plain ES modules
-shipped in the wheel (``tfgrade/_js``), no build step and no lab extension to install.
-The widget's state is the Report JSON; the browser renders it with a pure function.
+The front end is ``js/widget.js`` + ``js/render.js`` + ``js/words.js`` + ``js/widget.css``:
+plain ES modules shipped in the wheel (``tfgrade/_js``), inlined into one module for
+anywidget. The widget's state is the Report JSON; the browser renders it with a pure function.
+In JupyterLab 4 and Notebook 7 the ``tfgrade-card`` extension (``js/labextension.js``) renders
+the Report MIME type itself and mounts this widget only while its kernel holds the model, so
+a notebook reopened without its kernel still shows every card.
 
 Every display carries, beside the widget view, ``text/plain``, ``text/html`` and the
 Report JSON (:data:`tfgrade.report.MIME_TYPE`), so a notebook read without a widget
@@ -17,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .render.words import LABELS
 from .report import MIME_TYPE, Report
 
 __all__ = [
@@ -33,7 +37,8 @@ WIDGET_MIME_TYPE = "application/vnd.jupyter.widget-view+json"
 Progress = Callable[[str, int, int], None]
 Rerun = Callable[[Progress], Report]
 
-_RENDER_IMPORT = re.compile(r"""^import\s*\{[^}]*\}\s*from\s*["']\./render\.js["'];?[ \t]*$""", re.MULTILINE)
+# `import { a, b } from "./name.js";` at the start of a line: the card's own modules.
+_LOCAL_IMPORT = re.compile(r"""^import\s*\{[^}]*\}\s*from\s*["']\./([\w-]+\.js)["'];?[ \t]*$""", re.MULTILINE)
 
 
 def js_dir() -> Path:
@@ -44,17 +49,28 @@ def js_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "js"
 
 
+def _inline_imports(folder: Path, name: str, seen: set[str]) -> str:
+    text = (folder / name).read_text(encoding="utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        module = match.group(1)
+        if module in seen:          # already in the bundle: its names are in scope
+            return f"// {module}: inlined above"
+        seen.add(module)
+        return f"// {module}, inlined:\n" + _inline_imports(folder, module, seen)
+
+    return _LOCAL_IMPORT.sub(inline, text)
+
+
 @lru_cache(maxsize=1)
 def widget_esm() -> str:
-    """``widget.js`` as one ES module: anywidget loads a single module, so ``render.js``
-    takes the place of the line that imports it."""
+    """``widget.js`` as one ES module: anywidget loads a single module, so the card's own
+    modules it imports (``render.js``, ``words.js``) take the place of their import lines."""
     folder = js_dir()
-    widget = (folder / "widget.js").read_text(encoding="utf-8")
-    render = (folder / "render.js").read_text(encoding="utf-8")
-    inlined, count = _RENDER_IMPORT.subn(lambda _: "// render.js, inlined:\n" + render, widget, count=1)
-    if count != 1:
-        raise RuntimeError(f"{folder / 'widget.js'} no longer imports ./render.js the way widget_esm() expects")
-    return inlined
+    bundled = _inline_imports(folder, "widget.js", {"widget.js"})
+    if _LOCAL_IMPORT.search(bundled) or "renderCard" not in bundled:
+        raise RuntimeError(f"{folder / 'widget.js'} no longer imports its modules the way widget_esm() expects")
+    return bundled
 
 
 @lru_cache(maxsize=1)
@@ -98,6 +114,19 @@ def display_report(report: Report, rerun: Rerun | None = None, use_widget: bool 
     return None
 
 
+def _describe(exc: BaseException) -> str:
+    try:
+        detail = str(exc)
+    except Exception:   # an exception whose __str__ raises still gets a message
+        detail = ""
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _failing_ids(report: Report) -> list[str]:
+    """Rows that start open: what did not pass shows its message and hints at once."""
+    return [c.id for c in report.checks if c.status in ("fail", "error")]
+
+
 def _merge_hints(report: Report, hints_shown: dict[str, int]) -> dict[str, int]:
     """Hint counts still meaningful for ``report``: known checks, at most their number of hints."""
     limits = {c.id: len(c.hints) for c in report.checks}
@@ -138,8 +167,8 @@ if anywidget is not None:
             self._rerun = rerun
             self._display_handle: Any = None
             super().__init__(
-                _esm=widget_esm(), _css=widget_css(),
-                report=self._report.to_dict(), hints_shown=hints, can_rerun=rerun is not None, **kwargs,
+                _esm=widget_esm(), _css=widget_css(), report=self._report.to_dict(), hints_shown=hints,
+                expanded=_failing_ids(report), can_rerun=rerun is not None, **kwargs,
             )
             self.observe(self._on_hints_shown, names="hints_shown")
             self.on_msg(self._on_message)
@@ -154,9 +183,11 @@ if anywidget is not None:
             """Show a new Report; hints already revealed for checks it still has stay revealed."""
             hints = _merge_hints(report, {**report.hints_shown, **self.hints_shown})
             self._report = report.with_hints_shown(hints)
+            kept_open = [i for i in self.expanded if i in {c.id for c in report.checks}]
             with self.hold_sync():
                 self.report = self._report.to_dict()
                 self.hints_shown = hints
+                self.expanded = list(dict.fromkeys([*_failing_ids(report), *kept_open]))
             self._refresh_display()
 
         def _on_hints_shown(self, change: dict[str, Any]) -> None:
@@ -200,16 +231,18 @@ if anywidget is not None:
         def rerun(self) -> Report | None:
             """Grade again through the ``rerun`` callable, showing progress live."""
             if self._rerun is None:
-                self.rerun_error = "This card cannot re-run its checks."
+                self.rerun_error = LABELS["rerun_impossible"]
                 self.running = False
                 return None
+            self.send({"type": "rerun-started"})   # the front end stops waiting for an answer
             self.rerun_error = ""
             self.progress = {}
             self.running = True
             try:
                 report = self._rerun(self._on_progress)
             except Exception as exc:  # the learner's kernel must survive anything
-                self.rerun_error = f"Re-running the checks failed: {type(exc).__name__}: {exc}"
+                # Plain text: the front end shows it with textContent, so nothing here is escaped.
+                self.rerun_error = LABELS["rerun_failed"].format(error=_describe(exc))
                 return None
             else:
                 self.set_report(report)

@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from _support import layer_cls, working_cls  # noqa: F401 - fixtures are found by name
+
 
 @pytest.mark.points(1)
-@pytest.mark.needs("LayerNormalization")
-def check_trains_inside_a_model(learner, rng):
+def check_trains_inside_a_model(working_cls, rng):
     """The layer trains inside a model: alpha and beta move after a few steps"""
     import keras
 
-    cls = learner["LayerNormalization"]
+    cls = working_cls
     X = rng.normal(1.0, 2.0, size=(64, 6)).astype("float32")
     y = (X[:, :1] * 0.5 + 1.0).astype("float32")
     norm = cls()
@@ -25,10 +26,9 @@ def check_trains_inside_a_model(learner, rng):
 
 
 @pytest.mark.points(1)
-@pytest.mark.needs("LayerNormalization")
-def check_large_offsets(learner, rng):
+def check_large_offsets(working_cls, rng):
     """Instances with a large offset are normalised correctly"""
-    cls = learner["LayerNormalization"]
+    cls = working_cls
     X = tf.constant(rng.normal(100.0, 5.0, size=(4, 8)), dtype=tf.float32)
     out = cls()(X).numpy()
     assert np.allclose(out.mean(axis=-1), 0.0, atol=1e-3), "With inputs around 100, each output row should have mean close to 0."

@@ -3,8 +3,14 @@
 What the cell did is read from the probes: which optimizers updated which variables
 (``observations.optimizers``) and what the loop displayed, from printed text or tqdm bars
 (``observations.output.metrics()``). The trained model is found in the namespace and
-evaluated on the budget's validation, training and held-out test images, rebuilt from
-``tfgrade.data`` exactly as ``setup.py`` builds them.
+evaluated on the budget's validation, training and held-out test images, rebuilt with
+``tfgrade.checking.load_fashion_mnist`` exactly as ``setup.py`` builds them.
+
+Running means are judged from the numbers displayed at consecutive iterations: a mean over
+the ``k`` batches of the epoch so far, shown as ``m[k-1]`` then ``m[k]``, implies that batch
+``k`` scored ``k*m[k] - (k-1)*m[k-1]``. Those implied batch values must be possible values
+(an accuracy within 0..1, a loss not negative) and, right after an epoch starts, must
+scatter as much as real batch values do; a mean that was not reset would move too little.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ _cache: dict[str, Any] = {}
 def _data(exercise: Any) -> dict[str, np.ndarray]:
     """The budget's split, as setup.py makes it (no download: cache, course folder or stand-in)."""
     if "data" not in _cache:
-        from tfgrade.data import load_fashion_mnist
+        from tfgrade.checking import load_fashion_mnist
 
         (x_full, y_full), (x_test, y_test) = load_fashion_mnist(download=False, quiet=True)
         b = exercise.budget
@@ -131,9 +137,36 @@ def _evaluation(learner: Any, exercise: Any, split: str) -> tuple[float, float]:
     return _cache[key]
 
 
-def _typical_change(values: list[float]) -> float:
-    """Median size of the steps between consecutive displayed values (robust to one jump)."""
-    return float(np.median(np.abs(np.diff(values)))) if len(values) > 1 else 0.0
+def _display_step(values: list[float]) -> float:
+    """Half the display's rounding step: 0.00005 for values printed with 4 decimals."""
+    needed = 0
+    for v in values:
+        decimals = next((d for d in range(9) if abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))), None)
+        if decimals is None:   # shown at full precision (e.g. floats given to set_postfix)
+            return 1e-6 * max(1.0, max(abs(x) for x in values))   # float32 sums: a generous margin
+        needed = max(needed, decimals)
+    return 0.5 * 10.0 ** -needed
+
+
+def _implied_batches(records: list[Any], name: str) -> list[tuple[int, float]]:
+    """``(k, value of batch k)`` implied by a running mean shown at iterations k-1 and k of one epoch."""
+    if not records:
+        return []
+    first = records[0].iteration
+    offset = 1 - first if first in (0, 1) else 0      # 0-based or 1-based step numbers
+    implied = []
+    for before, after in zip(records, records[1:]):
+        if after.iteration != before.iteration + 1:
+            continue
+        k = after.iteration + offset
+        if k >= 2:
+            implied.append((k, k * after.values[name] - (k - 1) * before.values[name]))
+    return implied
+
+
+def _spread(values: list[float]) -> float:
+    """Median absolute deviation: robust to a few odd batches."""
+    return float(np.median(np.abs(np.asarray(values) - np.median(values)))) if values else 0.0
 
 
 # -- (b) two optimizers -------------------------------------------------------------------
@@ -282,18 +315,33 @@ def check_running_means_per_epoch(observations):
         pytest.fail("Not enough displayed iterations to check the running means (see the display check).")
     numbers = list(epochs)
     for name in ("loss", "accuracy"):
-        first = [r.values[name] for r in epochs[numbers[0]]]
-        early, late = _typical_change(first[:6]), _typical_change(first[-6:])
-        assert early > 4 * late, (
-            f"The displayed {name} jumps around as much at the end of epoch {numbers[0]} as at its start: it seems to be "
-            "the value of the last batch. Show the mean over all batches of the epoch so far."
+        shown = [r.values[name] for rs in epochs.values() for r in rs]
+        step = _display_step(shown)
+        top = 100.0 if name == "accuracy" and max(shown) > 1.5 else 1.0   # accuracy shown in percent
+        implied = [(k, b) for rs in epochs.values() for k, b in _implied_batches(rs, name)]
+        impossible = [b for k, b in implied
+                      if b < -2 * k * step - 1e-6 or (name == "accuracy" and b > top + 2 * k * step + 1e-6)]
+        assert len(impossible) <= 0.2 * len(implied), (
+            f"The displayed {name} does not behave like a mean over the batches of the epoch so far (from one "
+            f"iteration to the next it moves more than one new batch can move a mean): it seems to be the value of "
+            "the last batch. Show the running mean, e.g. `mean_loss.result()` after `mean_loss.update_state(loss)`."
         )
+        # Spread of real batch values: the second half of the first epoch (always a fresh mean).
+        first = epochs[numbers[0]]
+        late = [(k, b) for k, b in _implied_batches(first, name) if k > len(first) // 2]
+        reference = _spread([b for _, b in late])
+        noise = 2 * step * (float(np.median([k for k, _ in late])) if late else 0.0)
+        if not late or reference <= 4 * noise:
+            continue   # batches too alike, or the display too coarse, to judge this metric
+        window = max(6, min(20, len(first) // 8))
         for before, after in zip(numbers, numbers[1:]):
-            start = [r.values[name] for r in epochs[after]][:6]
-            previous_end = [r.values[name] for r in epochs[before]][-6:]
-            assert _typical_change(start) > 5 * _typical_change(previous_end), (
-                f"At the start of epoch {after} the displayed {name} moves as slowly as at the end of epoch {before}: "
-                "the running mean still includes the earlier epochs. Reset your metrics at every epoch."
+            start = [b for k, b in _implied_batches(epochs[after], name) if k <= window]
+            if len(start) < 4:
+                continue
+            assert _spread(start) >= 0.3 * reference, (
+                f"At the start of epoch {after} the displayed {name} moves far less than a fresh mean of a few "
+                f"batches would: the running mean still includes the batches of epoch {before}. Reset your metrics "
+                "(`reset_state()`) at every epoch."
             )
 
 

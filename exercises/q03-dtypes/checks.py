@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import describe_value, to_numpy
+from tfgrade.checking import describe_value, to_numpy
 
 
 _RANGE = np.arange(10)
@@ -20,14 +20,24 @@ def _tensor_0_to_9(name, value):
 
 
 def _as_dtype(name, value):
+    """The learner's dtype, which must be a tf.DType object, not a string or a NumPy type."""
     if value is None or value is Ellipsis:
         raise AssertionError(f"`{name}` is not set yet: give it a tf.DType such as tf.float16.")
-    try:
-        return tf.as_dtype(value)
-    except TypeError:
+    if isinstance(value, tf.dtypes.DType):
+        return value
+    if isinstance(value, str):
         raise AssertionError(
-            f"`{name}` should be a tf.DType (like tf.float16, or `tensor.dtype`), but it is {value!r}."
-        ) from None
+            f"`{name}` is the string {value!r}; the exercise asks for a tf.DType object: write it as tf.<name> "
+            "without quotes, or read it from the tensor (`tensor.dtype`)."
+        )
+    if isinstance(value, (type, np.dtype)) and getattr(np.dtype(value), "kind", "") in "iuf":
+        raise AssertionError(
+            f"`{name}` is NumPy's {np.dtype(value).name} type; the exercise asks for TensorFlow's tf.DType "
+            "(read it from the tensor: `tensor.dtype`)."
+        )
+    raise AssertionError(
+        f"`{name}` should be a tf.DType (like tf.float16, or `tensor.dtype`), but it is {describe_value(value)}."
+    )
 
 
 @pytest.mark.points(1)

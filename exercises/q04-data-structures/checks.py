@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close, describe_value, to_numpy
+from tfgrade.checking import assert_tensors_close, describe_value, to_numpy
+
+from _support import typed_in
 
 
 SPARSE_DENSE = np.array([[0, 1, 0, 0], [2, 0, 0, 0], [0, 0, 0, 3]], dtype=np.float32)
@@ -55,8 +57,11 @@ def check_sparse(learner):
     "sparse_dense = tf.sparse.to_dense(sparse)",
 )
 @pytest.mark.needs("sparse", "sparse_dense")
-def check_sparse_round_trip(learner):
+def check_sparse_round_trip(learner, observations):
     """`sparse_dense` is the dense form of `sparse`, and converts back to it"""
+    assert not typed_in(observations, "sparse_dense"), (
+        "`sparse_dense` is typed in as a constant; the exercise asks you to compute it from `sparse` (tf.sparse has the conversion)."
+    )
     sparse, dense = learner["sparse"], learner["sparse_dense"]
     _dense_tensor("sparse_dense", dense)
     assert_tensors_close(dense, SPARSE_DENSE, what="`sparse_dense`")
@@ -97,8 +102,11 @@ def check_ragged(learner):
     "ragged_dense = ragged.to_tensor() pads with zeros by default.",
 )
 @pytest.mark.needs("ragged", "ragged_dense")
-def check_ragged_round_trip(learner):
+def check_ragged_round_trip(learner, observations):
     """`ragged_dense` is `ragged` padded with zeros, and converts back to it"""
+    assert not typed_in(observations, "ragged_dense"), (
+        "`ragged_dense` is typed in as a constant; the exercise asks you to compute it from `ragged` (a RaggedTensor has a method for it)."
+    )
     ragged, dense = learner["ragged"], learner["ragged_dense"]
     _dense_tensor("ragged_dense", dense)
     got = to_numpy(dense)
@@ -131,8 +139,11 @@ def check_words(learner):
     "tf.strings.length(words, unit=\"UTF8_CHAR\")",
 )
 @pytest.mark.needs("word_lengths")
-def check_word_lengths(learner):
-    """`word_lengths` counts characters: [4, 6, 4]"""
+def check_word_lengths(learner, observations):
+    """`word_lengths` counts characters with tf.strings: [4, 6, 4]"""
+    assert not typed_in(observations, "word_lengths"), (
+        "`word_lengths` is typed in as a constant; the exercise asks you to compute it from `words` with a tf.strings function."
+    )
     lengths = learner["word_lengths"]
     assert tf.is_tensor(lengths), f"`word_lengths` should be a tf.Tensor, but it is {describe_value(lengths)}."
     got = to_numpy(lengths).tolist()
@@ -141,6 +152,13 @@ def check_word_lengths(learner):
             "`word_lengths` is [5, 6, 4]: that counts bytes, and 'é' is two bytes in UTF-8. Count characters instead."
         )
     assert got == [4, 6, 4], f"`word_lengths` is {got}; expected [4, 6, 4]."
+
+
+def _reason(error):
+    """The line of a TensorFlow graph error that says what went wrong (not where in TensorFlow)."""
+    lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("File ", "Detected at node", "[[", "Graph execution error"))]
+    return (useful or lines or ["unknown error"])[-1][:200].rstrip(".")
 
 
 def _check_array(array, n):
@@ -184,7 +202,13 @@ def check_tensor_array_in_graph(learner):
         array = squares_array(n)
         return array.stack() if isinstance(array, tf.TensorArray) else array
 
-    got = to_numpy(stacked(tf.constant(7)))
+    try:
+        got = to_numpy(stacked(tf.constant(7)))
+    except tf.errors.OpError as exc:
+        raise AssertionError(
+            f"Inside a tf.function, `squares_array(7)` failed: {_reason(exc)}. "
+            "Let the TensorArray's size follow n (size=n) and write each element once."
+        ) from None
     expected = np.arange(7.0) ** 2
     if got.shape == expected.shape and np.allclose(got, 0):
         raise AssertionError(
@@ -201,9 +225,15 @@ def check_tensor_array_in_graph(learner):
     "common = tf.sets.intersection(set_a, set_b); common_dense = tf.sparse.to_dense(common)",
 )
 @pytest.mark.needs("common", "common_dense")
-def check_sets(learner):
+def check_sets(learner, observations):
     """`common` is the row-wise intersection of `set_a` and `set_b`; `common_dense` its dense form"""
     common, dense = learner["common"], learner["common_dense"]
+    assert not typed_in(observations, "common"), (
+        "`common` is typed in as a constant; the exercise asks you to compute it from `set_a` and `set_b` with a tf.sets function."
+    )
+    assert not typed_in(observations, "common_dense"), (
+        "`common_dense` is typed in as a constant; the exercise asks you to compute it from `common`."
+    )
     _sparse_or_fail("common", common)
     got = to_numpy(tf.sparse.to_dense(common))
     assert got.shape == COMMON_DENSE.shape and np.array_equal(got, COMMON_DENSE), (

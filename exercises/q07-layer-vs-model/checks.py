@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_shape, assert_tensors_close, to_numpy
+from tfgrade.checking import assert_shape, assert_tensors_close, to_numpy
 
 # `keras.…` and `tf.keras.…` are the same classes under Keras 3; both are accepted anyway.
 LAYER = tuple({keras.layers.Layer, tf.keras.layers.Layer})
@@ -202,6 +202,62 @@ def check_regressor_output_shape(learner, rng):
         assert_shape(out, (7, output_dim), what=f"The output of `ResidualRegressor(output_dim={output_dim})` on a batch of 7")
 
 
+def _dense_layers(model):
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def _forward(x, first, blocks, last, output_activation=None):
+    """What the prompt's regressor computes, from its own layers' weights (NumPy, float64)."""
+    kernel, bias = (to_numpy(w).astype("float64") for w in first.weights)
+    z = np.maximum(x @ kernel + bias, 0.0)
+    for block in blocks:
+        z = to_numpy(block(z.astype("float32"))).astype("float64")
+    kernel, bias = (to_numpy(w).astype("float64") for w in last.weights)
+    out = z @ kernel + bias
+    return output_activation(out) if output_activation else out
+
+
+@pytest.mark.points(2)
+@pytest.mark.hints(
+    "The regressor is Dense(n_neurons, relu), then the two blocks, then a plain Dense(output_dim).",
+    "A regressor predicts any real number: its output layer has no activation (a ReLU or sigmoid there cuts off values).",
+    "`self.out = keras.layers.Dense(output_dim)`; `call` returns `self.out(self.block2(self.block1(self.hidden1(inputs))))`.",
+)
+@pytest.mark.needs("ResidualRegressor", "ResidualBlock")
+def check_regressor_computes_in_order(learner, rng):
+    """ResidualRegressor applies Dense(relu), the two blocks, then a Dense(output_dim) with no activation"""
+    cls, block_cls = _model_class(learner), _class(learner, "ResidualBlock")
+    model = cls(output_dim=3, n_neurons=6)
+    x = _floats(rng, 9, 4)
+    model(x)
+    dense = _dense_layers(model)
+    blocks = [layer for layer in model.layers if isinstance(layer, block_cls)]
+    first = [d for d in dense if d.weights and tuple(d.weights[0].shape) == (4, 6)]
+    last = [d for d in dense if d.weights and tuple(d.weights[0].shape) == (6, 3)]
+    assert len(first) == 1 and len(last) == 1 and len(blocks) == 2, (
+        "Not checked: the model should hold, as attributes, one Dense(n_neurons), two ResidualBlocks and one "
+        "Dense(output_dim) (see the check about its weights)."
+    )
+    # A negative output bias makes a ReLU or sigmoid on the output show at once.
+    last[0].weights[1].assign(np.full((3,), -2.0, dtype="float32"))
+    got = to_numpy(model(x)).astype("float64")
+    x64 = x.astype("float64")
+    for order in (blocks, blocks[::-1]):
+        if np.allclose(got, _forward(x64, first[0], order, last[0]), atol=1e-4, rtol=1e-4):
+            return
+    for name, activation in (("ReLU", lambda v: np.maximum(v, 0.0)), ("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+                             ("tanh", np.tanh), ("softmax", lambda v: np.exp(v) / np.exp(v).sum(-1, keepdims=True))):
+        if np.allclose(got, _forward(x64, first[0], blocks, last[0], activation), atol=1e-4, rtol=1e-4):
+            raise AssertionError(
+                f"The regressor's output goes through a {name}: its output layer must be a plain "
+                "`Dense(output_dim)` with no activation, so that it can predict any real value."
+            )
+    raise AssertionError(
+        "The regressor's output is not Dense(output_dim)(block2(block1(relu-Dense(n_neurons)(inputs)))): check "
+        "the order of the layers in `call`, that the first Dense uses a ReLU, and that the output layer has none."
+    )
+
+
 @pytest.mark.points(2)
 @pytest.mark.time_limit(30)
 @pytest.mark.hints(
@@ -229,7 +285,7 @@ def check_regressor_trains_with_fit(learner, rng):
 )
 @pytest.mark.needs("model", "ResidualRegressor")
 def check_cell_trained_a_model(learner):
-    """The cell trained `model`, a ResidualRegressor, with fit"""
+    """The cell compiled `model`, a ResidualRegressor, with the mse loss and trained it with fit"""
     model = learner["model"]
     cls = learner["ResidualRegressor"]
     assert isinstance(cls, type) and isinstance(model, cls), (
@@ -238,6 +294,14 @@ def check_cell_trained_a_model(learner):
     optimizer = getattr(model, "optimizer", None)
     assert optimizer is not None, "`model` was never compiled: call `model.compile(loss=\"mse\", optimizer=...)`."
     assert int(to_numpy(optimizer.iterations)) > 0, "`model` was compiled but not trained: call `model.fit(X_train, y_train, epochs=2)`."
+    loss = getattr(model, "loss", None)
+    try:
+        value = float(np.mean(to_numpy(keras.losses.get(loss)(np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])))))
+    except Exception:
+        value = None
+    assert value is not None and abs(value - 2.5) < 1e-6, (
+        f"`model` was compiled with the loss {loss!r}; the exercise asks for the mean squared error: loss=\"mse\"."
+    )
 
 
 @pytest.mark.points(2)

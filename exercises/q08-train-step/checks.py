@@ -1,13 +1,12 @@
 """Checks for q08: train_step(model, optimizer, loss_fn, X, y) with tf.GradientTape."""
 
-import contextlib
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import to_numpy
+from tfgrade.checking import graph_mode, to_numpy
 
 N_FEATURES = 3
 
@@ -71,17 +70,6 @@ def _call(step, *args):
 
 def _weights(model):
     return [to_numpy(v).copy() for v in model.trainable_variables]
-
-
-@contextlib.contextmanager
-def _graph_mode():
-    """tf.function must really build graphs while we count traces (a learner may have switched that off)."""
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
 
 
 def _scalar(value, what="`train_step`"):
@@ -274,7 +262,7 @@ def check_works_as_tf_function_without_retracing(learner, rng):
     sizes = [16, 16, 16, 8]             # a smaller last batch, as in a real epoch
     fn = tf.function(_step(learner))
     counts, losses = [], []
-    with _graph_mode():
+    with graph_mode():
         for epoch in range(2):
             start = 0
             for size in sizes:

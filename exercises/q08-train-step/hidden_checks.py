@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import to_numpy
+from tfgrade.checking import to_numpy
 
 
 @pytest.mark.points(1)

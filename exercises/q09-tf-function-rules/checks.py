@@ -4,6 +4,7 @@ import builtins
 import contextlib
 import io
 import os
+import re
 import sys
 import tempfile
 
@@ -11,18 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close, to_numpy
-
-
-@contextlib.contextmanager
-def graph_mode():
-    """tf.function must really trace while we count (a learner may have switched that off)."""
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
+from tfgrade.checking import assert_tensors_close, graph_mode, to_numpy
 
 
 @contextlib.contextmanager
@@ -186,6 +176,13 @@ def check_log_total_prints_every_call(learner, rng):
         f"Over 3 calls of the traced `log_total`, {len(printed)} line(s) mentioning `total` were printed; expected 3, "
         "one per call."
     )
+    for x, line in zip(inputs, printed):
+        expected = float(np.sum(x, dtype=np.float64))
+        numbers = [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", line.split(":", 1)[-1])]
+        assert "total:" in line.lower() and any(abs(n - expected) <= 1e-3 * max(1.0, abs(expected)) for n in numbers), (
+            f"`log_total` printed {line.strip()!r}; each line should be `total:` followed by the sum of x "
+            f"(here about {expected:.4f}): pass the sum to tf.print too."
+        )
     for x, got in zip(inputs, results):
         assert_tensors_close(got, np.sum(x, dtype=np.float64), atol=1e-4, what="The value `log_total` returns")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_tensors_close
+from tfgrade.checking import assert_tensors_close
 
 
 @pytest.mark.points(1)

@@ -1,6 +1,5 @@
 """Checks for q11: a model whose call needs Python, trained with run_eagerly=True."""
 
-import contextlib
 import re
 import time
 
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.assertions import assert_shape, assert_tensors_close, to_numpy
+from tfgrade.checking import assert_shape, assert_tensors_close, graph_mode, to_numpy
 
 MODEL = tuple({keras.Model, tf.keras.Model})
 
@@ -59,16 +58,6 @@ def signed_log(values):
     return np.sign(values) * np.log1p(np.abs(values))
 
 
-@contextlib.contextmanager
-def graph_mode():
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
-
-
 def wide_inputs(rng, n):
     return (rng.normal(size=(n, 4)) * np.array([1.0, 10.0, 100.0, 1000.0])).astype("float32")
 
@@ -91,14 +80,27 @@ def check_call_runs_the_numpy_step(learner, observations, rng):
             f"`SignedLogRegressor()` could not be created ({type(exc).__name__}). {advice or ''}".strip()
         ) from None
     x = wide_inputs(rng, 8)
-    out = model(x)
+    try:
+        out = model(x)
+    except Exception as exc:
+        raise AssertionError(
+            f"Calling `SignedLogRegressor()` on a batch of 8 instances with 4 features failed with "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. `call` should apply signed_log, then "
+            "`self.hidden`, then `self.out`."
+        ) from None
     assert_shape(out, (8, 1), what="The model's output for 8 instances")
     for name in ("hidden", "out"):
         assert isinstance(getattr(model, name, None), keras.layers.Layer), (
             f"The model should keep its Dense layers as `self.hidden` and `self.out`; `self.{name}` is missing."
         )
-    expected = to_numpy(model.out(model.hidden(signed_log(x).astype("float32"))))
-    skipped = to_numpy(model.out(model.hidden(x)))
+    try:
+        expected = to_numpy(model.out(model.hidden(signed_log(x).astype("float32"))))
+        skipped = to_numpy(model.out(model.hidden(x)))
+    except ValueError:
+        raise AssertionError(
+            "After your `call` built the layers, `self.out(self.hidden(...))` cannot be applied to the inputs' 4 "
+            "features: `call` should apply `hidden`, then `out`, to signed_log's result."
+        ) from None
     got = to_numpy(out)
     if not np.allclose(got, expected, atol=1e-4, rtol=1e-4) and np.allclose(got, skipped, atol=1e-4, rtol=1e-4):
         raise AssertionError(
@@ -116,7 +118,7 @@ def check_call_runs_the_numpy_step(learner, observations, rng):
     "`model.compile(loss=\"mse\", optimizer=\"adam\", run_eagerly=True)`.",
 )
 def check_compiled_to_run_eagerly(learner, observations):
-    """`model` is compiled with run_eagerly=True"""
+    """`model` is compiled with the mse loss and run_eagerly=True"""
     model = learner_model(learner, observations)
     assert getattr(model, "optimizer", None) is not None, (
         "`model` was not compiled: call `model.compile(loss=\"mse\", optimizer=..., run_eagerly=True)`."
@@ -129,6 +131,14 @@ def check_compiled_to_run_eagerly(learner, observations):
     assert model.run_eagerly, (
         "`model.run_eagerly` is False, so `fit` builds a graph in which `signed_log` cannot see any values. "
         "Compile with `run_eagerly=True`."
+    )
+    loss = getattr(model, "loss", None)
+    try:
+        value = float(np.mean(to_numpy(keras.losses.get(loss)(np.array([[1.0], [2.0]]), np.array([[0.0], [0.0]])))))
+    except Exception:
+        value = None
+    assert value is not None and abs(value - 2.5) < 1e-6, (
+        f"`model` was compiled with the loss {loss!r}; the exercise asks for the mean squared error: loss=\"mse\"."
     )
 
 
@@ -147,6 +157,9 @@ def check_trains_with_fit(learner, observations, rng):
     losses = getattr(history, "history", {}).get("loss") if hasattr(history, "history") else None
     assert losses, f"`history` should be what `model.fit` returns (a History); it is a {type(history).__name__}."
     assert all(np.isfinite(losses)), f"The training losses in `history` are not all finite: {losses}."
+    assert len(losses) == 2, (
+        f"`history` records {len(losses)} epoch(s) of training; the exercise asks for `epochs=2`."
+    )
     x = wide_inputs(rng, 64)
     y = (signed_log(x) @ np.array([[0.5], [-0.3], [0.2], [0.1]])).astype("float32")
     fresh = model_class(learner)()
@@ -157,39 +170,36 @@ def check_trains_with_fit(learner, observations, rng):
     )
 
 
-SPEED_IDEAS = (
-    "graph", "optimi", "python", "overhead", "interpret", "compil", "fus", "prun", "parallel",
-    "one at a time", "one by one", "op by op", "operation by operation", "dispatch",
-)
-PORTABILITY_IDEAS = (
-    "export", "portab", "savedmodel", "saved model", "saved_model", "deploy", "serializ", "tflite", "tf lite",
-    "lite", "mobile", "serving", "serve", "browser", "tensorflow.js", "tf.js", "c++", "other language",
-    "without python", "another environment", "other environment", "other platform", "elsewhere", "edge device",
-)
+# The statements of the prompt, by number: which are true of a model compiled with run_eagerly=True.
+TRUE_STATEMENTS = frozenset({1, 3, 6})
+ALL_STATEMENTS = frozenset(range(1, 7))
 
 
 @pytest.mark.points(2)
 @pytest.mark.hints(
-    "Two costs: one about speed, one about taking the model elsewhere.",
-    "Speed: what can TensorFlow do with a whole graph that it cannot do with Python running one operation at a time? "
-    "Portability: what can you save and run without Python when a graph exists?",
-    "Say that eager mode loses graph optimisations and pays Python overhead at every step, and that there is no graph "
-    "to export (SavedModel, TF Lite, serving), so the model is less portable.",
+    "Two costs are real: one about speed, one about taking the model elsewhere. The others are common myths.",
+    "Speed: a graph lets TensorFlow optimise and run the whole step without Python; eager mode runs Python at every "
+    "operation. Portability: what can be saved and run without Python when there is no graph?",
+    "Eager mode never changes the numbers a model computes, and run_eagerly=True concerns that one model only.",
 )
-@pytest.mark.needs("why_slower")
-def check_explains_the_cost(learner):
-    """why_slower names the speed cost and the portability cost of eager execution"""
-    text = learner["why_slower"]
-    assert isinstance(text, str), f"`why_slower` should be a string; it is a {type(text).__name__}."
-    lowered = " ".join(text.lower().split())
-    assert len(lowered) >= 30 and lowered not in {"...", "todo"}, "`why_slower` is too short to explain anything yet."
-    speed = any(idea in lowered for idea in SPEED_IDEAS)
-    portability = any(idea in lowered for idea in PORTABILITY_IDEAS)
-    missing = [part for part, ok in (
-        ("why it is slower (what a graph allows that step-by-step Python does not)", speed),
-        ("why the model is harder to take elsewhere (what you cannot export without a graph)", portability),
-    ) if not ok]
-    assert not missing, "`why_slower` does not yet say " + " nor ".join(missing) + "."
+@pytest.mark.needs("true_statements")
+def check_knows_the_cost(learner):
+    """true_statements picks exactly the true statements about running eagerly"""
+    chosen = learner["true_statements"]
+    assert isinstance(chosen, (set, frozenset, list, tuple)), (
+        f"`true_statements` should be a set of statement numbers, such as {{2, 5}}; it is a {type(chosen).__name__}."
+    )
+    assert all(isinstance(n, int) and not isinstance(n, bool) for n in chosen), (
+        "`true_statements` should hold the statements' numbers (integers from 1 to 6)."
+    )
+    numbers = set(chosen)
+    strangers = sorted(numbers - ALL_STATEMENTS)
+    assert not strangers, f"There is no statement {strangers[0]}: the statements are numbered 1 to 6."
+    assert numbers, "`true_statements` is empty: at least one of the six statements is true."
+    assert numbers == TRUE_STATEMENTS, (
+        "Not yet: some of the statements you picked are false, or some true ones are missing. Reread each one "
+        "against what a graph makes possible."
+    )
 
 
 @pytest.mark.points(0)

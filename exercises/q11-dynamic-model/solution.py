@@ -14,7 +14,5 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = """Running eagerly, every operation is dispatched from Python one at a time, so TensorFlow cannot
-build a graph and apply its optimisations (pruning, fusing operations, running them in parallel), and the
-Python overhead is paid at every step. And since there is no computation graph, the model cannot be exported
-as a graph (SavedModel, TF Lite, TF Serving): it can only run where Python and NumPy run."""
+# 2: a graph is faster for repeated steps; 4: eager mode computes the same numbers; 5: only this model.
+true_statements = {1, 3, 6}

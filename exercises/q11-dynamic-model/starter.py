@@ -11,4 +11,5 @@ model = SignedLogRegressor()
 model.compile(...)
 history = ...
 
-why_slower = """..."""
+# the numbers of the true statements, e.g. {2, 5}
+true_statements = ...

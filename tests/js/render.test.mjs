@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { JSDOM } from "jsdom";
 
-import { applyAction, initialState, progressText, renderCard } from "../../js/render.js";
+import { applyAction, initialState, overallState, progressText, renderCard } from "../../js/render.js";
 import * as fx from "./fixtures.mjs";
 
 function render(report, state = {}) {
@@ -31,7 +31,7 @@ test("a passing report shows the full score, a full bar and 'All checks passed'"
   assert.equal(card.querySelector("button.tfg-check-head"), null);
 });
 
-test("a failing row says so in words, is collapsed, and expands to its message", () => {
+test("a failing row says so in words, starts open on its message, and folds away", () => {
   const { document, card } = render(fx.failingWithHints);
   assert.equal(text(card.querySelector(".tfg-score")), "7 / 10");
   assert.equal(card.querySelector(".tfg-bar").getAttribute("aria-valuenow"), "7");
@@ -40,21 +40,56 @@ test("a failing row says so in words, is collapsed, and expands to its message",
   const failing = row(card, "output_matches_keras");
   assert.equal(text(failing.querySelector(".tfg-verdict")), "\u2717 Failed");
   const head = failing.querySelector("button.tfg-check-head");
-  assert.equal(head.getAttribute("aria-expanded"), "false");
+  assert.equal(head.getAttribute("aria-expanded"), "true", "what failed starts open");
   const body = document.getElementById(head.getAttribute("aria-controls"));
-  assert.ok(body.hidden);
+  assert.equal(body.hidden, false);
+  assert.equal(body.querySelector(".tfg-message").textContent,
+    "the layer's output differs from keras.layers.LayerNormalization\nmax abs difference 0.52 at [0, 3]");
+  assert.equal(text(body.querySelector(".tfg-hint-button")), "Show hint (1 of 3)");
 
   const state = applyAction(initialState(fx.failingWithHints), fx.failingWithHints, { type: "toggle", checkId: "output_matches_keras" });
-  const again = render(fx.failingWithHints, state).card;
-  const openHead = row(again, "output_matches_keras").querySelector("button.tfg-check-head");
-  assert.equal(openHead.getAttribute("aria-expanded"), "true");
-  const openBody = row(again, "output_matches_keras").querySelector(".tfg-check-body");
-  assert.equal(openBody.hidden, false);
-  assert.equal(openBody.querySelector(".tfg-message").textContent,
-    "the layer's output differs from keras.layers.LayerNormalization\nmax abs difference 0.52 at [0, 3]");
-  // Toggling again closes it.
-  const closed = applyAction(state, fx.failingWithHints, { type: "toggle", checkId: "output_matches_keras" });
-  assert.equal(closed.expanded.output_matches_keras, false);
+  assert.equal(state.expanded.output_matches_keras, false);
+  const closed = row(render(fx.failingWithHints, state).card, "output_matches_keras");
+  assert.equal(closed.querySelector("button.tfg-check-head").getAttribute("aria-expanded"), "false");
+  assert.ok(closed.querySelector(".tfg-check-body").hidden);
+  // Toggling again opens it.
+  const reopened = applyAction(state, fx.failingWithHints, { type: "toggle", checkId: "output_matches_keras" });
+  assert.equal(reopened.expanded.output_matches_keras, true);
+});
+
+test("the exercise's own hints are listed while something fails, not once all pass", () => {
+  const { card } = render(fx.failingWithHints);
+  const block = card.querySelector(".tfg-exercise-hints");
+  assert.equal(text(block.querySelector(".tfg-section-title")), "Hints for this exercise");
+  assert.deepEqual([...block.querySelectorAll("li")].map(text), fx.failingWithHints.general_hints);
+  assert.equal(render({ ...fx.passing, general_hints: ["x"] }).card.querySelector(".tfg-exercise-hints"), null);
+});
+
+test("a real grading of ex12 with a mistake: score, open failing rows, exercise hints", () => {
+  const report = fx.gradedFail;
+  const { card } = render(report);
+  assert.equal(text(card.querySelector(".tfg-score")), `${report.score} / ${report.max_score}`);
+  assert.ok(report.score > 0 && report.score < report.max_score, `${report.score} / ${report.max_score}`);
+  const failed = report.checks.filter((c) => c.status === "fail" || c.status === "error");
+  assert.ok(failed.length > 0);
+  assert.equal(text(card.querySelector(".tfg-state")), `\u2717 ${failed.length} failing`);
+  for (const c of failed) {
+    const r = row(card, c.id);
+    assert.equal(r.querySelector("button.tfg-check-head").getAttribute("aria-expanded"), "true", c.id);
+    assert.equal(r.querySelector(".tfg-message").textContent, c.message);
+  }
+  for (const c of report.checks.filter((c) => c.status === "pass")) assert.equal(row(card, c.id).querySelector(".tfg-check-body"), null);
+  assert.ok(report.general_hints.length > 0, "ex12's exercise.toml has hints");
+  assert.deepEqual([...card.querySelectorAll(".tfg-exercise-hint")].map(text), report.general_hints);
+
+  const pass = render(fx.gradedPass).card;
+  assert.equal(text(pass.querySelector(".tfg-state")), "\u2713 All checks passed");
+  assert.equal(fx.gradedPass.score, fx.gradedPass.max_score);
+  assert.equal(fx.gradedPass.max_score, fx.gradedFail.max_score, "the maximum is the exercise's total");
+  assert.equal(text(pass.querySelector(".tfg-score")), `${fx.gradedPass.max_score} / ${fx.gradedPass.max_score}`);
+  const raised = render(fx.gradedCellError).card;
+  assert.match(text(raised.querySelector(".tfg-state")), /^! Your cell raised ValueError on line \d+$/);
+  assert.match(text(raised.querySelector(".tfg-cell-error")), /stopped on purpose after defining the layer/);
 });
 
 test("hints are revealed one at a time and the count is recorded", () => {
@@ -149,6 +184,25 @@ test("re-run control: present only when re-running is possible, with live progre
   assert.equal(text(failed.querySelector(".tfg-status")), "Re-running the checks failed: boom");
 });
 
+test("a card restored without its kernel shows 'Re-run checks' disabled, with the reason, never spinning", () => {
+  const restored = { ...initialState(fx.failingWithHints), rerunUnavailable: true };
+  const card = render(fx.failingWithHints, restored).card;
+  const button = card.querySelector(".tfg-rerun");
+  assert.equal(button.disabled, true);
+  assert.equal(button.getAttribute("aria-busy"), "false");
+  assert.equal(card.querySelector(".tfg-spinner"), null);
+  assert.match(text(card.querySelector(".tfg-status")), /kernel is gone/);
+  assert.equal(applyAction(restored, fx.failingWithHints, { type: "rerun" }), restored, "pressing it changes nothing");
+});
+
+test("the re-run error is inserted as text, never as HTML", () => {
+  const card = render(fx.failingWithHints, { canRerun: true, rerunError: `Re-running the checks failed: ${fx.EVIL}` }).card;
+  const status = card.querySelector(".tfg-status");
+  assert.equal(status.querySelector("img"), null);
+  assert.equal(status.querySelector("script"), null);
+  assert.equal(status.textContent, `Re-running the checks failed: ${fx.EVIL}`);
+});
+
 test("learner text is never parsed as HTML", () => {
   const state = { ...initialState(fx.xss), expanded: { 'a"b<c': true }, hintsShown: { 'a"b<c': 1 } };
   const { card } = render(fx.xss, state);
@@ -160,4 +214,18 @@ test("learner text is never parsed as HTML", () => {
   assert.ok(card.textContent.includes(fx.EVIL));
   assert.equal(card.querySelector("li.tfg-check").dataset.checkId, 'a"b<c');
   assert.equal(text(card.querySelector(".tfg-hint-text")), fx.EVIL);
+  assert.equal(text(card.querySelector(".tfg-exercise-hint")), fx.EVIL);
+});
+
+test("the card's summary line says what Python's text renderer says, for every report", () => {
+  const byName = {
+    passing: fx.passing, "failing-with-hints": fx.failingWithHints, "error-with-traceback": fx.errorWithTraceback,
+    "cell-error": fx.cellError, "with-diagnostics": fx.withDiagnostics, xss: fx.xss, mixed: fx.mixed,
+    "graded-fail": fx.gradedFail, "graded-pass": fx.gradedPass, "graded-cell-error": fx.gradedCellError,
+  };
+  assert.deepEqual(Object.keys(fx.pythonSummaryLines).sort(), Object.keys(byName).sort());
+  for (const [name, report] of Object.entries(byName)) {
+    assert.equal(overallState(report).text, fx.pythonSummaryLines[name], name);
+  }
+  assert.equal(overallState(fx.mixed).text, "2 failing, 1 skipped", "errors count as failing, skips as skipped");
 });

@@ -1,8 +1,8 @@
-import { test } from "node:test";
+import { mock, test } from "node:test";
 import assert from "node:assert/strict";
 import { JSDOM } from "jsdom";
 
-import widget from "../../js/widget.js";
+import widget, { RERUN_ANSWER_MS } from "../../js/widget.js";
 import * as fx from "./fixtures.mjs";
 
 // A stand-in for the anywidget model: get/set/on/off/save_changes/send, as the front end uses them.
@@ -22,6 +22,7 @@ class FakeModel {
   off(event, fn) { this.handlers[event] = (this.handlers[event] || []).filter((f) => f !== fn); }
   save_changes() { this.saved += 1; }
   send(content) { this.sent.push(content); }
+  receive(content) { for (const fn of this.handlers["msg:custom"] || []) fn(content); }
 }
 
 function mount(report, extra = {}) {
@@ -88,4 +89,44 @@ test("the view stops listening to the model when removed", () => {
   assert.ok(model.handlers["change:report"].length > 0);
   cleanup();
   assert.equal(model.handlers["change:report"].length, 0);
+});
+
+test("a re-run error from the kernel shows as text: markup in it is never parsed", () => {
+  const { el, model } = mount(fx.failingWithHints);
+  model.set("rerun_error", `Re-running the checks failed: RuntimeError: ${fx.EVIL}`);
+  const status = el.querySelector(".tfg-status");
+  assert.equal(status.textContent, `Re-running the checks failed: RuntimeError: ${fx.EVIL}`);
+  assert.equal(el.querySelector("img"), null);
+  assert.equal(el.querySelector("script"), null);
+});
+
+test("failing rows start open when the model says so (Python sends them open)", () => {
+  const { el } = mount(fx.gradedFail, { expanded: fx.gradedFail.checks.filter((c) => c.status === "fail").map((c) => c.id) });
+  const heads = [...el.querySelectorAll('li[data-status="fail"] button.tfg-check-head')];
+  assert.ok(heads.length > 0);
+  for (const head of heads) assert.equal(head.getAttribute("aria-expanded"), "true");
+});
+
+test("a re-run nobody answers (kernel gone or busy) stops spinning and says so; a late answer clears it", () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const { el, model, click } = mount(fx.failingWithHints);
+    click(".tfg-rerun");
+    assert.ok(el.querySelector(".tfg-spinner"));
+    mock.timers.tick(RERUN_ANSWER_MS + 1);
+    assert.equal(el.querySelector(".tfg-spinner"), null, "no endless spinner");
+    assert.match(el.querySelector(".tfg-status").textContent, /No answer from the kernel/);
+    assert.equal(el.querySelector(".tfg-rerun").disabled, false, "the learner can try again");
+    model.receive({ type: "rerun-started" });      // the kernel was only busy
+    assert.ok(el.querySelector(".tfg-spinner"));
+    assert.doesNotMatch(el.querySelector(".tfg-status").textContent, /No answer/);
+
+    const answered = mount(fx.failingWithHints);
+    answered.click(".tfg-rerun");
+    answered.model.receive({ type: "rerun-started" });
+    mock.timers.tick(RERUN_ANSWER_MS * 2);
+    assert.ok(answered.el.querySelector(".tfg-spinner"), "an acknowledged re-run keeps its progress display");
+  } finally {
+    mock.timers.reset();
+  }
 });

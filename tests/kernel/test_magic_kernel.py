@@ -14,6 +14,20 @@ EX12 = get_exercise("ex12")
 SETUP = EX12.setup_source
 SOLUTION = EX12.solution_source
 MUTANT = {m.name: m.source for m in EX12.mutants}
+# ex12's visible total, read from its checks module's source (not from a grading, which is under test).
+def _declared_total(source: str) -> float:
+    import ast
+
+    total = 0.0
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("check_"):
+            points = [d.args[0].value for d in node.decorator_list
+                      if isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "points"]
+            total += points[0] if points else 1
+    return total
+
+
+EX12_TOTAL = _declared_total(EX12.checks_path.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +99,7 @@ def test_syntax_error_is_reported_with_the_learner_line(session):
     error = report["cell_error"]
     assert error["type"] == "SyntaxError"
     assert error["line"] == 3     # line 1 is %%tfcheck, the broken `def` is line 3
-    assert (report["score"], report["max_score"]) == (0, 10)
+    assert (report["score"], report["max_score"]) == (0, EX12_TOTAL)
     assert {c["status"] for c in report["checks"]} == {"skip"}
 
 
@@ -97,7 +111,7 @@ def test_name_error_skips_dependent_checks_with_a_reason(session):
     assert {c["status"] for c in report["checks"]} == {"skip"}
     assert all(c["message"].startswith("Not checked: `LayerNormalization` is not defined by this cell: it stopped "
                                        "with NameError on line 3") for c in report["checks"])
-    assert (report["score"], report["max_score"]) == (0, 10)
+    assert (report["score"], report["max_score"]) == (0, EX12_TOTAL)
 
 
 def test_exception_inside_call_is_an_error_pointing_at_the_learner_line(session):
@@ -254,9 +268,9 @@ def _full(hostile) -> float:
 
 def test_a_cell_that_does_not_parse_is_not_graded_even_after_a_correct_one(hostile):
     correct = _only_report(hostile["correct"])
-    assert correct["score"] == correct["max_score"] == 10
+    assert correct["score"] == correct["max_score"] == EX12_TOTAL
     report = _only_report(hostile["syntax_after_correct"])
-    assert (report["score"], report["max_score"]) == (0, 10)
+    assert (report["score"], report["max_score"]) == (0, EX12_TOTAL)
     assert report["cell_error"]["type"] == "SyntaxError" and report["cell_error"]["line"] == 2
     assert {c["status"] for c in report["checks"]} == {"skip"}
     assert all(c["message"].startswith("Not graded: your cell did not run (SyntaxError on line 2")
@@ -264,7 +278,7 @@ def test_a_cell_that_does_not_parse_is_not_graded_even_after_a_correct_one(hosti
 
 
 def test_names_from_earlier_cells_are_not_graded_after_a_crash(hostile):
-    assert _only_report(hostile["correct_again"])["score"] == 10
+    assert _only_report(hostile["correct_again"])["score"] == EX12_TOTAL
     report = _only_report(hostile["raised_before_defining"])
     assert report["cell_error"]["type"] == "RuntimeError"
     assert report["score"] == 0 and report["max_score"] == _full(hostile)
@@ -326,7 +340,8 @@ def test_stop_while_checks_run_stops_them_and_the_card_is_true(hostile):
 
 
 def stream_text_of(messages) -> str:
-    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+    return "".join(m["content"]["text"] for m in messages
+                   if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
 
 
 def test_an_unstoppable_graph_loop_still_ends_in_a_card_that_asks_for_a_restart(hostile):

@@ -40,7 +40,8 @@ def test_keras_call_wrapper_is_removed():
 
 
 def test_frames_and_machine_paths_are_removed():
-    text = ('Traceback (most recent call last):\n  File "/usr/lib/python3/site-packages/_pytest/python.py", line 12, in f\n'
+    text = ('Traceback (most recent call last):\n'
+            '  File "/usr/lib/python3/site-packages/_pytest/python.py", line 12, in f\n'
             "boom in /home/someone/course/exercises/ex12/checks.py")
     assert clean_text(text) == "boom in checks.py"
 

@@ -25,12 +25,13 @@ def _report(exercise: str, score: float, max_score: float, hidden: bool) -> Repo
     return Report(exercise=exercise, title="t", short_id="q03", score=score, max_score=max_score, checks=tuple(checks))
 
 
-def test_show_displays_the_prompt(magics, monkeypatch):
+@pytest.mark.parametrize("name, words", [("q03", "tf.range(10)"), ("ex12", "LayerNormalization")])
+def test_show_displays_the_prompt(magics, monkeypatch, name, words):
     shown = []
     monkeypatch.setattr("tfgrade.magic.display", lambda obj, **kw: shown.append(obj))
-    magics.tfcheck("show q03")
+    magics.tfcheck(f"show {name}")
     [markdown] = shown
-    assert "tf.range(10)" in markdown.data and "%%tfcheck q03" in markdown.data
+    assert words in markdown.data and f"%%tfcheck {name}" in markdown.data
     assert re.search(r"## Checks: \d+ points", markdown.data) and re.search(r"\(\d+ pts?\)", markdown.data)
     assert "def check_" not in markdown.data
 

@@ -260,3 +260,14 @@ def test_a_background_threads_output_all_reaches_the_real_stream():
     lines = real.getvalue().splitlines()
     assert [line for line in lines if line.startswith("line ")] == [f"line {i}" for i in range(200)]
     assert "the checks' own output" not in lines
+
+
+def test_a_stream_kept_from_inside_the_probe_writes_through_afterwards(capsys):
+    probe = _probe(echo=False)
+    with probe:
+        kept = sys.stdout            # e.g. a logging handler made by the learner's cell
+        kept.write("recorded, not shown\n")
+    kept.write("shown after the probe\n")
+    shown = capsys.readouterr().out
+    assert "shown after the probe" in shown and "recorded, not shown" not in shown
+    assert "shown after the probe" not in probe.observation().stdout

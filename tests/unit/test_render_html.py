@@ -73,10 +73,11 @@ def test_rows_have_icon_and_word_and_points():
     assert "0 / 3" in html and "5 / 5" in html
 
 
-def test_failing_row_expands_without_js_and_hints_nest():
+def test_failing_row_starts_open_without_js_and_hints_nest():
     html = render_html(make_report())
     failing = html[html.index('data-check-id="output_matches_keras"'):]
-    assert failing.index("<details>") < failing.index("max abs difference 0.52")
+    # The failing row's <details> starts open, so its message and hints show at once.
+    assert failing.index("<details open>") < failing.index("max abs difference 0.52")
     # Each hint sits inside the one before: three nested <details class="tfg-hint">, none open.
     hints = re.findall(r'<details class="tfg-hint"( open)?><summary>([^<]*)</summary>', failing)
     assert [label for _, label in hints] == ["Show hint (1 of 3)", "Show next hint (2 of 3)", "Show next hint (3 of 3)"]
@@ -92,6 +93,19 @@ def test_hints_already_shown_are_open():
     html = render_html(make_report(hints_shown={"output_matches_keras": 2}))
     opened = re.findall(r'<details class="tfg-hint"( open)?>', html)
     assert opened == [" open", " open", ""]
+    # ... and they are visible: the row that holds them is open too.
+    row = html[html.index('data-check-id="output_matches_keras"'):]
+    assert row.startswith('data-check-id="output_matches_keras" data-status="fail"><details open>')
+
+
+def test_exercise_hints_shown_while_something_fails():
+    hints = ("Work on the last axis.", EVIL)
+    html = render_html(make_report(general_hints=hints))
+    block = html[html.index('class="tfg-exercise-hints"'):]
+    assert "Hints for this exercise" in block and "<li>Work on the last axis.</li>" in block
+    assert EVIL not in html and "&lt;img src=x" in block
+    passed = make_report(score=3.0, max_score=3.0, general_hints=hints, checks=make_report().checks[:2])
+    assert 'class="tfg-exercise-hints"' not in render_html(passed)
 
 
 def test_error_traceback_timeout_and_cell_error():

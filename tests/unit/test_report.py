@@ -38,6 +38,7 @@ def full_report() -> Report:
         timings={"cell": 0.5, "checks": 1.0, "overhead": 0.1, "total": 1.6},
         data={"fashion_mnist": {"source": "stand-in", "train": 100, "test": 10}},
         hints_shown={"values": 1},
+        general_hints=("Compare with keras.layers.LayerNormalization.",),
     )
 
 
@@ -49,6 +50,7 @@ def test_json_round_trip_is_equal():
     assert isinstance(again.checks, tuple) and isinstance(again.checks[3].traceback[0], TracebackFrame)
     assert isinstance(again.cell_error, CellError) and isinstance(again.diagnostics[0], Diagnostic)
     assert again.checks[0].hints == ("h1", "h2")
+    assert again.general_hints == ("Compare with keras.layers.LayerNormalization.",)
     assert Report.from_json(again.to_json(indent=2)) == report
 
 

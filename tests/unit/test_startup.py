@@ -52,3 +52,18 @@ def test_noise_patterns():
     assert is_start_up_noise("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR")
     assert is_start_up_noise("")
     assert not is_start_up_noise("W0000 op_kernel.cc:1] OUT_OF_RANGE: End of sequence")
+
+
+def test_a_handler_made_while_fd_2_was_held_still_writes_afterwards(capfd):
+    # TensorFlow creates its logger's StreamHandler(sys.stderr) during its import, i.e. inside quietly().
+    import logging
+
+    handler = quietly(logging.StreamHandler)
+    logger = logging.getLogger("tfgrade-test-late-handler")
+    logger.addHandler(handler)
+    try:
+        logger.warning("a warning long after start-up")
+    finally:
+        logger.removeHandler(handler)
+    assert "a warning long after start-up" in capfd.readouterr().err
+    assert take_messages() == []

@@ -27,6 +27,7 @@ CAUGHT = "# mistake: subtracts instead of adding\n# caught-by: check_adds_one\nd
 ESCAPES = ("# mistake: special-cases the checked input only\n# caught-by: check_adds_one\n"
            "def add_one(x):\n    return 2 if x == 1 else 0\n")
 CRASHES = "# mistake: does not parse\n# caught-by: check_adds_one\ndef add_one(x)\n    return x + 1\n"
+NOT_CALLABLE = "# mistake: a number instead of a function\n# caught-by: check_is_callable\nadd_one = 2\n"
 README = """\
 # Add one
 
@@ -50,17 +51,19 @@ def _problems_about(result, text):
 
 def test_good_exercise_is_ok_with_seeds_times_and_untested_checks(tmp_path):
     checks = CHECKS + "\ndef check_is_callable(learner):\n    assert callable(learner['add_one'])\n"
-    exercise = _exercise(tmp_path, "exv-good", checks=checks, mutants={"minus": CAUGHT, "syntax": CRASHES})
+    exercise = _exercise(tmp_path, "exv-good", checks=checks, mutants={"minus": CAUGHT, "number": NOT_CALLABLE})
     steps = []
     result = validate_exercise(exercise, SETTINGS, on_step=steps.append)
     assert result.ok and result.problems == ()
     assert result.reference.score == result.reference.max_score == 3
     assert [s[0] for s in result.seeds] == [42, 43, 44] and all(s[1] == s[2] == 3 for s in result.seeds)
-    assert {m.mutant.name: m.caught for m in result.mutants} == {"minus": True, "syntax": True}
+    assert {m.mutant.name: m.caught for m in result.mutants} == {"minus": True, "number": True}
     minus = next(m for m in result.mutants if m.mutant.name == "minus")
     assert minus.lost_checks == ["adds_one"] and minus.failed_checks == ["check_adds_one"]
     assert minus.missed_declared == []
-    assert result.untested_checks == []          # the syntax mutant trips both checks
+    number = next(m for m in result.mutants if m.mutant.name == "number")
+    assert number.failed_checks == ["check_is_callable"]    # check_adds_one broke on its own: it caught nothing
+    assert result.untested_checks == []
     assert set(result.check_times) == {"check_adds_one", "check_is_callable"}
     assert [r.checks for r in result.requirements] == [("check_adds_one",)]
     assert "reference" in steps[0] and any("seed 44" in s for s in steps) and any("minus" in s for s in steps)
@@ -92,6 +95,16 @@ def test_mutant_caught_only_by_another_check_than_its_header_names_is_a_problem(
                                          readme=README.replace("`minus`", "`two`")), SETTINGS, seeds=1)
     [problem] = result.problems
     assert "two" in problem and "check_adds_one" in problem and "caught only by check_adds_to_zero" in problem
+
+
+def test_a_skipped_check_does_not_catch_a_mutant_whose_cell_raised(tmp_path):
+    needs = CHECKS.replace("@pytest.mark.points(2)", "@pytest.mark.points(2)\n@pytest.mark.needs(\"add_one\")")
+    result = validate_exercise(_exercise(tmp_path, "exv-skip", checks=needs, mutants={"syntax": CRASHES},
+                                         readme=README.replace("`minus`", "`syntax`")), SETTINGS, seeds=1)
+    [syntax] = result.mutants
+    assert syntax.caught and syntax.failed_checks == []
+    [problem] = result.problems
+    assert "check_adds_one (skip) named in its `# caught-by:` did not catch it" in problem
 
 
 def test_failing_reference_is_a_problem_with_the_check_message(tmp_path):

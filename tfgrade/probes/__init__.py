@@ -38,6 +38,7 @@ PROBE_MODULES = {
     "tracing": "tfgrade.probes.tracing:TracingProbe",
     "devices": "tfgrade.probes.devices:DevicesProbe",
     "optimizers": "tfgrade.probes.optimizers:OptimizersProbe",
+    "datasets": "tfgrade.probes.datasets:DatasetsProbe",
 }
 
 

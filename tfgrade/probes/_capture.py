@@ -53,7 +53,7 @@ class Tee(io.TextIOBase):
     ``record`` is None when the original stream writes to a file descriptor that is being
     captured: the fd layer records the text then, so the tee only passes it through.
     Writes from threads other than ``owner`` (the thread that set the tee up) always pass
-    through, and after :meth:`detach` every write does.
+    through, and after :meth:`stop_recording` every write does.
     """
 
     def __init__(self, original: TextIO, record: Record | None, echo: bool) -> None:
@@ -61,7 +61,7 @@ class Tee(io.TextIOBase):
         self._owner = threading.get_ident()
         self._detached = False
 
-    def detach(self) -> None:   # type: ignore[override]
+    def stop_recording(self) -> None:
         self._detached = True
 
     def _passes_through(self) -> bool:

@@ -125,7 +125,7 @@ class OutputProbe:
         for name, stream, record in (("stdout", out, self._out), ("stderr", err, self._err)):
             tee = Tee(stream, None if fileno(stream) in captured else record, self._echo)
             patches.setattr(sys, name, tee)
-            patches.callback(tee.detach)
+            patches.callback(tee.stop_recording)
             patches.callback(_flush, tee)
 
     def __exit__(self, *exc: Any) -> None:

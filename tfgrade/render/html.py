@@ -1,9 +1,11 @@
 """The results card as self-contained HTML: inline ``<style>``, no JavaScript.
 
 Used as the ``text/html`` beside the live widget, so nbconvert, nbviewer, GitHub and
-nbgrader feedback show the whole result. Rows that did not pass and hints open with
-``<details>``/``<summary>``, which work without scripts; hints nest so that each one
-is revealed only after the one before. Everything taken from the Report is escaped.
+nbgrader feedback show the whole result. Rows with something to say open with
+``<details>``/``<summary>``, which work without scripts; failing rows start open. Hints
+nest so that each one is revealed only after the one before, and those the learner
+revealed start open. Words come from :mod:`tfgrade.render.words`; everything taken from
+the Report is escaped.
 """
 
 from __future__ import annotations
@@ -12,32 +14,9 @@ from html import escape
 from typing import Any, Iterable
 
 from ..report import CellError, CheckResult, Diagnostic, Report, TracebackFrame
+from .words import LABELS, SEVERITIES, VERDICTS, kind_label, summary, verdict_key
 
 __all__ = ["render_html", "STYLE"]
-
-_VERDICTS = {
-    "pass": ("\u2713", "Passed"),
-    "fail": ("\u2717", "Failed"),
-    "error": ("!", "Error"),
-    "skip": ("\u2013", "Skipped"),
-    "timeout": ("\u25f7", "Timed out"),
-}
-_SEVERITIES = {  # icon, word, sort order
-    "warning": ("\u26a0", "Warning", 0),
-    "advice": ("\u2691", "Advice", 1),
-    "info": ("\u2139", "Note", 2),
-}
-_KINDS = {
-    "retracing": "Retracing",
-    "trace-side-effect": "Side effects while tracing",
-    "device": "Devices",
-    "devices": "Devices",
-    "advice": "Advice",
-    "output": "Output",
-    "optimizer": "Optimizer",
-    "optimizers": "Optimizer",
-    "python-warning": "Python warnings",
-}
 
 STYLE = """
 .tfgrade-static{--tfg-fg:var(--jp-ui-font-color1,var(--vscode-editor-foreground,#1f2328));
@@ -104,6 +83,8 @@ border-left:3px solid var(--tfg-border);border-radius:4px;color:var(--tfg-fg)}
 .tfgrade-static .tfg-label{color:var(--tfg-muted);font-size:.9em}
 .tfgrade-static details.tfg-hint>summary{cursor:pointer;color:var(--tfg-info);font-weight:600;margin:4px 0}
 .tfgrade-static .tfg-hint-text{padding:6px 10px;border:1px dashed var(--tfg-info);border-radius:4px;margin:4px 0}
+.tfgrade-static .tfg-exercise-hints{padding:8px 14px 10px;border-top:1px solid var(--tfg-border)}
+.tfgrade-static .tfg-exercise-hints ul{margin:4px 0 0;padding-left:1.4em}
 .tfgrade-static .tfg-diagnostics{padding:8px 14px 10px;border-top:1px solid var(--tfg-border)}
 .tfgrade-static .tfg-kind{color:var(--tfg-muted);font-size:.85em;text-transform:uppercase;letter-spacing:.04em;margin-top:6px}
 .tfgrade-static ul.tfg-diags{list-style:none;margin:2px 0 0;padding:0}
@@ -142,18 +123,8 @@ def _duration(seconds: float) -> str:
 
 def _overall(report: Report) -> tuple[str, str, str]:
     """(css key, icon, words) for how it went as a whole."""
-    if report.cell_error is not None:
-        err = report.cell_error
-        where = f" on line {err.line}" if err.line else ""
-        return "cell-error", "!", f"Your cell raised {err.type}{where}"
-    if not report.checks:
-        return "empty", "\u2013", "No checks ran"
-    counts = report.counts
-    failing = counts["fail"] + counts["error"]
-    if failing == 0 and counts["skip"] == 0:
-        return "all-passed", "\u2713", "All checks passed"
-    parts = ([f"{failing} failing"] if failing else []) + ([f"{counts['skip']} skipped"] if counts["skip"] else [])
-    return ("failing" if failing else "skipped"), ("\u2717" if failing else "\u2013"), ", ".join(parts)
+    err = report.cell_error
+    return summary(report.counts, len(report.checks), (err.type, err.line) if err is not None else None)
 
 
 def environment_line(env: dict[str, Any]) -> str:
@@ -187,50 +158,64 @@ def _frames(frames: Iterable[TracebackFrame], label: str) -> str:
 
 
 def _hints(check: CheckResult, shown: int) -> str:
-    """Nested ``<details>``: hint n+1 can only be opened from inside hint n."""
+    """Nested ``<details>``: hint n+1 can only be opened from inside hint n; revealed ones start open."""
     total = len(check.hints)
     html = ""
     for number in range(total, 0, -1):
         text = check.hints[number - 1]
         opened = " open" if number <= shown else ""
-        label = "Show hint" if number == 1 else "Show next hint"
+        label = LABELS["show_first_hint" if number == 1 else "show_next_hint"].format(number=number, total=total)
         html = (
-            f'<details class="tfg-hint"{opened}><summary>{label} ({number} of {total})</summary>'
+            f'<details class="tfg-hint"{opened}><summary>{_e(label)}</summary>'
             f'<div class="tfg-hint-text">{_e(text)}</div>{html}</details>'
         )
     return html
 
 
 def _check(check: CheckResult, hints_shown: int) -> str:
-    key = "timeout" if check.status == "error" and check.timed_out else check.status
-    icon, word = _VERDICTS.get(key, ("?", str(check.status)))
-    hidden = '<span class="tfg-tag">hidden</span>' if check.hidden else ""
+    key = verdict_key(check.status, check.timed_out)
+    verdict = VERDICTS.get(key, {"icon": "?", "word": str(check.status)})
+    hidden = f'<span class="tfg-tag">{_e(LABELS["hidden"])}</span>' if check.hidden else ""
     cells = (
-        f'<span class="tfg-verdict"><span aria-hidden="true">{icon}</span> {word}</span>'
+        f'<span class="tfg-verdict"><span aria-hidden="true">{verdict["icon"]}</span> {_e(verdict["word"])}</span>'
         f'<span class="tfg-check-title">{_e(check.title or check.id)}{hidden}</span>'
         f'<span class="tfg-points">{_points(check.points)} / {_points(check.max_points)}</span>'
     )
     body = ""
     if check.message:
         body += f'<pre class="tfg-message">{_e(check.message)}</pre>'
-    body += _frames(check.traceback, f"{check.error_type} in your code" if check.error_type else "In your code")
+    label = (LABELS["check_traceback"].format(type=check.error_type) if check.error_type
+             else LABELS["check_traceback_plain"])
+    body += _frames(check.traceback, label)
     if check.status != "pass":   # hints help with what is still wrong
         body += _hints(check, hints_shown)
     attrs = f'class="tfg-check tfg-{key}" data-check-id="{_e(check.id)}" data-status="{_e(check.status)}"'
     if not body:
         return f'<li {attrs}><div class="tfg-row">{cells}</div></li>'
-    return f'<li {attrs}><details><summary class="tfg-row">{cells}</summary><div class="tfg-body">{body}</div></details></li>'
+    # What did not pass starts open: its message and hints are what the learner needs next.
+    opened = " open" if check.status in ("fail", "error") else ""
+    return (f'<li {attrs}><details{opened}><summary class="tfg-row">{cells}</summary>'
+            f'<div class="tfg-body">{body}</div></details></li>')
 
 
 def _cell_error(err: CellError | None) -> str:
     if err is None:
         return ""
     where = f" on line {err.line}" if err.line else ""
+    title = LABELS["cell_stopped"].format(type=err.type, where=where)
     message = f'<pre class="tfg-message">{_e(err.message)}</pre>' if err.message else ""
     return (
-        f'<div class="tfg-cell-error-box" role="alert"><strong>! Your cell stopped with {_e(err.type)}{_e(where)}</strong>'
-        f'{message}{_frames(err.traceback, "Where it happened in your code")}</div>'
+        f'<div class="tfg-cell-error-box" role="alert"><strong>! {_e(title)}</strong>'
+        f'{message}{_frames(err.traceback, LABELS["cell_traceback"])}</div>'
     )
+
+
+def _exercise_hints(report: Report) -> str:
+    if not report.general_hints or report.passed:
+        return ""
+    items = "".join(f"<li>{_e(hint)}</li>" for hint in report.general_hints)
+    return (f'<div class="tfg-exercise-hints"><strong>{_e(LABELS["exercise_hints"])}</strong>'
+            f'<ul>{items}</ul></div>')
 
 
 def _diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
@@ -241,20 +226,20 @@ def _diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
         return ""
 
     def rank(d: Diagnostic) -> int:
-        return _SEVERITIES.get(d.severity, _SEVERITIES["info"])[2]
+        return SEVERITIES.get(d.severity, SEVERITIES["info"])["order"]
 
-    parts = ['<div class="tfg-diagnostics"><strong>TensorFlow diagnostics</strong>']
+    parts = [f'<div class="tfg-diagnostics"><strong>{_e(LABELS["diagnostics"])}</strong>']
     for kind, items in sorted(groups.items(), key=lambda kv: min(rank(d) for d in kv[1])):
-        label = _KINDS.get(kind) or kind.replace("-", " ").replace("_", " ").capitalize()
-        parts.append(f'<div class="tfg-kind">{_e(label)}</div><ul class="tfg-diags" data-kind="{_e(kind)}">')
+        parts.append(f'<div class="tfg-kind">{_e(kind_label(kind))}</div><ul class="tfg-diags" data-kind="{_e(kind)}">')
         for d in sorted(items, key=rank):
-            severity = d.severity if d.severity in _SEVERITIES else "info"
-            icon, word, _ = _SEVERITIES[severity]
+            severity = d.severity if d.severity in SEVERITIES else "info"
+            icon, word = SEVERITIES[severity]["icon"], SEVERITIES[severity]["word"]
             where = ", ".join(p for p in (f"in {d.function}" if d.function else "", f"line {d.line}" if d.line else "") if p)
+            fix = f'<span class=tfg-fix><b>{_e(LABELS["what_to_do"].strip())}</b> {_e(d.fix)}</span>' if d.fix else ""
             parts.append(
-                f'<li class="tfg-sev-{severity}"><span class="tfg-sev"><span aria-hidden="true">{icon}</span> {word}</span>'
-                f'<span>{_e(d.message)}{f" ({_e(where)})" if where else ""}'
-                f'{f"<span class=tfg-fix><b>What to do:</b> {_e(d.fix)}</span>" if d.fix else ""}</span></li>'
+                f'<li class="tfg-sev-{severity}"><span class="tfg-sev">'
+                f'<span aria-hidden="true">{icon}</span> {_e(word)}</span>'
+                f'<span>{_e(d.message)}{f" ({_e(where)})" if where else ""}{fix}</span></li>'
             )
         parts.append("</ul>")
     parts.append("</div>")
@@ -282,6 +267,7 @@ def render_html(report: Report) -> str:
         f'<span class="tfg-state"><span aria-hidden="true">{icon}</span> {_e(state)}</span>{time_html}</div></div>'
         f"{_cell_error(report.cell_error)}"
         f'{f"<ol class=tfg-checks>{checks}</ol>" if checks else ""}'
+        f"{_exercise_hints(report)}"
         f"{_diagnostics(report.diagnostics)}"
         f'{f"<div class=tfg-footer>{_e(env)}</div>" if env else ""}'
         "</div>"

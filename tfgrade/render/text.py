@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 from ..report import CheckResult, Report
+from .words import LABELS, SEVERITIES, VERDICTS, summary, verdict_key
 
-__all__ = ["render_text", "VERDICT_WORDS", "state_line"]
-
-VERDICT_WORDS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
-_MARKS = {"pass": "✓", "fail": "✗", "error": "!", "skip": "–"}
+__all__ = ["render_text", "state_line"]
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return f"{round(float(value), 2):g}"
 
 
 def state_line(report: Report) -> str:
-    """One line saying how it went: all passed / n failing / the cell raised."""
-    if report.cell_error is not None:
-        return f"Your cell raised {report.cell_error.describe()}"
-    counts = report.counts
-    if not report.checks:
-        return "This exercise has no checks"
-    if counts["fail"] + counts["error"] == 0 and counts["skip"] == 0:
-        return "All checks passed"
-    parts = []
-    if counts["fail"]:
-        parts.append(f"{counts['fail']} failing")
-    if counts["error"]:
-        parts.append(f"{counts['error']} with errors")
-    if counts["skip"]:
-        parts.append(f"{counts['skip']} not run")
-    return ", ".join(parts)
+    """One line saying how it went, in the same words as the HTML card and the widget."""
+    err = report.cell_error
+    _key, _icon, words = summary(report.counts, len(report.checks), (err.type, err.line) if err is not None else None)
+    return words
 
 
 def _check_lines(check: CheckResult) -> list[str]:
-    hidden = " (hidden)" if check.hidden else ""
-    head = (f"  {_MARKS[check.status]} {VERDICT_WORDS[check.status]:<5} {check.title}{hidden}"
+    hidden = f" ({LABELS['hidden']})" if check.hidden else ""
+    verdict = VERDICTS.get(verdict_key(check.status, check.timed_out), {"icon": "?", "word": str(check.status)})
+    head = (f"  {verdict['icon']} {verdict['word']:<9} {check.title}{hidden}"
             f"  [{_points(check.points)}/{_points(check.max_points)}]")
     lines = [head]
     if check.status != "pass" and check.message:
@@ -52,20 +39,25 @@ def render_text(report: Report, *, show_hints: bool = False) -> str:
     lines = [f"{report.title} [{report.short_id}]: {score}  ({state_line(report)})"]
     if report.cell_error is not None:
         err = report.cell_error
-        lines.append(f"  Cell error: {err.describe()}")
+        where = f" on line {err.line}" if err.line else ""
+        lines.append(f"  {LABELS['cell_stopped'].format(type=err.type, where=where)}: {err.message}")
         for frame in err.traceback:
             lines.append(f"    line {frame.line}: {frame.code}")
     for check in report.checks:
         lines += _check_lines(check)
         if show_hints:
             lines += [f"          hint {i}: {hint}" for i, hint in enumerate(check.hints, 1)]
+    if report.general_hints and not report.passed:
+        lines.append(f"  {LABELS['exercise_hints']}:")
+        lines += [f"    - {hint}" for hint in report.general_hints]
     if report.diagnostics:
-        lines.append("  Diagnostics:")
+        lines.append(f"  {LABELS['diagnostics']}:")
         for diag in report.diagnostics:
             where = f" ({diag.function}" + (f", line {diag.line}" if diag.line else "") + ")" if diag.function else ""
-            lines.append(f"    [{diag.severity}] {diag.message}{where}")
+            word = SEVERITIES.get(diag.severity, SEVERITIES["info"])["word"]
+            lines.append(f"    [{word}] {diag.message}{where}")
             if diag.fix:
-                lines.append(f"        fix: {diag.fix}")
+                lines.append(f"        {LABELS['what_to_do']}{diag.fix}")
     env = report.environment
     if env:
         device = ", ".join(env.get("gpus") or []) or "CPU only"

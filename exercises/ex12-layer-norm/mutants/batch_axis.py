@@ -1,4 +1,5 @@
 # mistake: computes the mean and variance over the batch axis instead of per instance
+# caught-by: check_output_matches_keras, check_3d_inputs
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: get_config() saves the epsilon under a name __init__ does not accept
+# caught-by: check_config_round_trip
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

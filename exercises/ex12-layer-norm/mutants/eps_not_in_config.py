@@ -1,4 +1,5 @@
 # mistake: get_config() leaves the epsilon out, so a reloaded layer silently uses the default
+# caught-by: check_config_round_trip
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: never adds beta, so the learned offset has no effect
+# caught-by: check_output_with_random_alpha_beta, check_finite_gradients
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: gives alpha and beta the whole input shape instead of input_shape[-1:]
+# caught-by: check_weights_created
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: passes the weight name positionally to add_weight, a Keras 2 idiom Keras 3 rejects
+# caught-by: check_weights_created
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: creates alpha and beta as non-trainable weights
+# caught-by: check_weights_trainable_float32
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

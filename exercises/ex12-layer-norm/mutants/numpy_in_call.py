@@ -1,4 +1,5 @@
 # mistake: computes the statistics with NumPy inside call(), which breaks tracing and gradients
+# caught-by: check_no_retracing
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

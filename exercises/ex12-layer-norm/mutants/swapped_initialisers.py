@@ -1,4 +1,5 @@
 # mistake: initialises alpha with zeros and beta with ones
+# caught-by: check_initial_values
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: divides by the variance instead of the standard deviation
+# caught-by: check_output_matches_keras
 class LayerNormalization(keras.layers.Layer):
     def __init__(self, eps=0.001, **kwargs):
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 # mistake: images and labels are shuffled with two different permutations, so the batches carry wrong labels
+# caught-by: check_test_accuracy
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the display shows the last batch's loss and accuracy instead of the epoch's running means
+# caught-by: check_running_means_per_epoch
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the batch loss is summed over the images instead of averaged
+# caught-by: check_loss_is_a_mean
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the running loss and accuracy are never reset, so later epochs also average the earlier ones
+# caught-by: check_running_means_per_epoch
 from collections import OrderedDict
 from tqdm.auto import trange
 

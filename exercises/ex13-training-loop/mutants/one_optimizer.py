@@ -1,4 +1,5 @@
 # mistake: a single optimizer trains every layer, although part (b) asks for one per layer group
+# caught-by: check_two_optimizers, check_lower_and_upper_layers
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: two optimizer instances, but of the same class with the same learning rate
+# caught-by: check_two_optimizers
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: the upper layers' gradients are computed but never applied
+# caught-by: check_two_optimizers, check_lower_and_upper_layers
 from collections import OrderedDict
 from tqdm.auto import trange
 

@@ -1,4 +1,5 @@
 # mistake: validation results are given to the tqdm bar after its loop ended; the closed bar never shows them
+# caught-by: check_validation_each_epoch, check_validation_uses_validation_data
 from collections import OrderedDict
 from tqdm.auto import trange
 

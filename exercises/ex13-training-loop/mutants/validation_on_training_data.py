@@ -1,4 +1,5 @@
 # mistake: the 'validation' loss and accuracy are computed on the training set
+# caught-by: check_validation_uses_validation_data
 from collections import OrderedDict
 from tqdm.auto import trange
 

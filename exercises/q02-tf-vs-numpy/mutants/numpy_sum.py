@@ -1,4 +1,5 @@
 # mistake: reductions['sum'] is NumPy's np.sum (it accepts tensors, but is not TensorFlow's function)
+# caught-by: check_reductions
 def set_entries(var, indices, values):
     var.scatter_nd_update(indices, tf.constant(values, dtype=var.dtype))
 

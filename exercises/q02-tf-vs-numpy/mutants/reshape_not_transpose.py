@@ -1,4 +1,5 @@
 # mistake: transpose_copy reshapes to the swapped shape, which keeps the elements in their old order
+# caught-by: check_transpose_values
 def set_entries(var, indices, values):
     var.scatter_nd_update(indices, tf.constant(values, dtype=var.dtype))
 

@@ -1,4 +1,5 @@
 # mistake: set_entries assumes a 2-D float variable (indexes with idx[0], idx[1]) so other ranks break
+# caught-by: check_set_entries_any_rank
 def set_entries(var, indices, values):
     for idx, value in zip(indices, values):
         var[idx[0], idx[1]].assign(value)

@@ -1,4 +1,5 @@
 # mistake: the dtypes are written out assuming TensorFlow defaults to 64-bit integers like NumPy
+# caught-by: check_dtypes
 a = tf.range(10)
 b = tf.constant(np.arange(10))
 

@@ -1,4 +1,5 @@
 # mistake: b is built with dtype=tf.int32, hiding NumPy's int64 default (so a + b no longer fails)
+# caught-by: check_b, check_add_error
 a = tf.range(10)
 b = tf.constant(np.arange(10), dtype=tf.int32)
 

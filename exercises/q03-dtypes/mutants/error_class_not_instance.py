@@ -1,4 +1,5 @@
 # mistake: add_error is the exception class itself rather than the exception that a + b raised
+# caught-by: check_add_error
 a = tf.range(10)
 b = tf.constant(np.arange(10))
 

@@ -1,4 +1,5 @@
 # mistake: add_error keeps the error's message as a string instead of the exception object
+# caught-by: check_add_error
 a = tf.range(10)
 b = tf.constant(np.arange(10))
 

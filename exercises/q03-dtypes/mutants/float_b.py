@@ -1,4 +1,5 @@
 # mistake: b is made from np.arange(10.), a float64 array, instead of np.arange(10)
+# caught-by: check_b
 a = tf.range(10)
 b = tf.constant(np.arange(10.))
 

@@ -1,4 +1,5 @@
 # mistake: a = tf.range(1, 11), so it holds 1..10 instead of 0..9
+# caught-by: check_a
 a = tf.range(1, 11)
 b = tf.constant(np.arange(10))
 

@@ -1,4 +1,5 @@
 # mistake: a_plus_b casts both tensors to float32 instead of casting b to a's integer dtype
+# caught-by: check_a_plus_b
 a = tf.range(10)
 b = tf.constant(np.arange(10))
 

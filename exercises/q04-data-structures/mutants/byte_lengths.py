@@ -1,4 +1,5 @@
 # mistake: word_lengths counts bytes (tf.strings.length's default unit), so 'café' has length 5
+# caught-by: check_word_lengths
 sparse = tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1.0, 2.0, 3.0], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

@@ -1,4 +1,5 @@
 # mistake: the sparse tensor's values are written as integers, so it holds int32 instead of float32
+# caught-by: check_sparse
 sparse = tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1, 2, 3], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

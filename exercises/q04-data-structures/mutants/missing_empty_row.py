@@ -1,4 +1,5 @@
 # mistake: the ragged tensor is built from row lengths that leave out the empty row
+# caught-by: check_ragged
 sparse = tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1.0, 2.0, 3.0], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

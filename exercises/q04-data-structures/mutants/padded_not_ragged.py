@@ -1,4 +1,5 @@
 # mistake: the ragged rows are padded into an ordinary tensor instead of making a RaggedTensor
+# caught-by: check_ragged
 sparse = tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1.0, 2.0, 3.0], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

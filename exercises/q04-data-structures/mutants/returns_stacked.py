@@ -1,4 +1,5 @@
 # mistake: squares_array returns the stacked tensor instead of the TensorArray
+# caught-by: check_tensor_array
 sparse = tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1.0, 2.0, 3.0], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

@@ -1,4 +1,5 @@
 # mistake: the sparse tensor's indices are not in row-major order (no tf.sparse.reorder), so to_dense fails
+# caught-by: check_sparse
 sparse = tf.SparseTensor(indices=[[1, 0], [0, 1], [2, 3]], values=[2.0, 1.0, 3.0], dense_shape=[3, 4])
 sparse_dense = tf.sparse.to_dense(sparse)
 

@@ -1,4 +1,5 @@
 # mistake: call averages over the batch itself, so Keras applies sample weights to an already-reduced value
+# caught-by: check_sample_weights
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

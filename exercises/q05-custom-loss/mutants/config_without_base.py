@@ -1,4 +1,5 @@
 # mistake: get_config returns only the threshold, dropping the base class's name and reduction
+# caught-by: check_get_config
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

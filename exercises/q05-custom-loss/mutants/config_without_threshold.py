@@ -1,4 +1,5 @@
 # mistake: get_config returns only the base config, so the threshold is lost on saving
+# caught-by: check_get_config, check_save_and_reload
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

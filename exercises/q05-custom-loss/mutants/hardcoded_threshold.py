@@ -1,4 +1,5 @@
 # mistake: call uses a fixed threshold of 1.0 instead of self.threshold
+# caught-by: check_threshold_respected
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

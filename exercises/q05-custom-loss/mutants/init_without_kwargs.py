@@ -1,4 +1,5 @@
 # mistake: __init__ takes no **kwargs, so from_config (and reloading) fails on name and reduction
+# caught-by: check_get_config
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0):

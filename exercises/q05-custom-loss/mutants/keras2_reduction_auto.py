@@ -1,4 +1,5 @@
 # mistake: Keras 2 idiom: passes reduction=tf.keras.losses.Reduction.AUTO, which Keras 3 removed
+# caught-by: check_loss_class
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: the linear piece subtracts t**2 instead of t**2 / 2, so the two pieces do not meet
+# caught-by: check_matches_reference
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

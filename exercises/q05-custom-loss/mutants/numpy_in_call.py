@@ -1,4 +1,5 @@
 # mistake: call uses NumPy (np.abs, np.where), which works eagerly but not on the symbolic tensors of model.fit
+# caught-by: check_trains
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: the quadratic piece is error**2 instead of error**2 / 2
+# caught-by: check_matches_reference
 @keras.saving.register_keras_serializable()
 class HuberLoss(keras.losses.Loss):
     def __init__(self, threshold=1.0, **kwargs):

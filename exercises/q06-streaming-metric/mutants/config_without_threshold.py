@@ -1,4 +1,5 @@
 # mistake: get_config returns only the base config, so the threshold is lost
+# caught-by: check_get_config
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: with sample weights, the count grows by the number of values instead of the sum of the weights
+# caught-by: check_sample_weight
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

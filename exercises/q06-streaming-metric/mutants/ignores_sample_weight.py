@@ -1,4 +1,5 @@
 # mistake: update_state ignores sample_weight
+# caught-by: check_sample_weight
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: Keras 2 idiom: add_weight("total", ...) passes the name positionally, where Keras 3 expects the shape
+# caught-by: check_metric_class
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

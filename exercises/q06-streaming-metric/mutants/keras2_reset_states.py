@@ -1,4 +1,5 @@
 # mistake: Keras 2 idiom: the reset method is named reset_states, which Keras 3 never calls
+# caught-by: check_reset_state
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

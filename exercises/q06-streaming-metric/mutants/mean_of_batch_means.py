@@ -1,4 +1,5 @@
 # mistake: update_state adds each batch's mean and counts batches, so result is the mean of batch values
+# caught-by: check_streaming
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: update_state computes with NumPy, which fails on the symbolic tensors of model.fit
+# caught-by: check_in_fit
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: reset_state zeroes the running sum but forgets the count
+# caught-by: check_reset_state
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

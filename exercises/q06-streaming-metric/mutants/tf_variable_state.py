@@ -1,4 +1,5 @@
 # mistake: the totals are plain tf.Variable objects instead of add_weight state, so Keras does not track them
+# caught-by: check_state_variables
 @keras.saving.register_keras_serializable()
 class HuberMetric(keras.metrics.Metric):
     def __init__(self, threshold=1.0, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: the residual block subclasses keras.Model instead of keras.layers.Layer
+# caught-by: check_block_is_a_layer
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.Model):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

@@ -1,4 +1,5 @@
 # mistake: the block's get_config leaves out n_neurons
+# caught-by: check_block_config_round_trip
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

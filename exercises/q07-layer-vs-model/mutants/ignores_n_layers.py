@@ -1,4 +1,5 @@
 # mistake: the block always creates two dense layers, ignoring n_layers
+# caught-by: check_block_tracks_its_weights
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

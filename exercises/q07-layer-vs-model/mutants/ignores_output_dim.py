@@ -1,4 +1,5 @@
 # mistake: the output layer always has one unit, ignoring output_dim
+# caught-by: check_regressor_output_shape
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

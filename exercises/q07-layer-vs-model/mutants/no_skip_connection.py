@@ -1,4 +1,5 @@
 # mistake: the block forgets the skip connection and returns only the dense layers' output
+# caught-by: check_block_adds_its_input
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

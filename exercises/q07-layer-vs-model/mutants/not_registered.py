@@ -1,4 +1,5 @@
 # mistake: the classes are not registered, so load_model cannot find them without custom_objects
+# caught-by: check_save_and_reload
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):
         super().__init__(**kwargs)

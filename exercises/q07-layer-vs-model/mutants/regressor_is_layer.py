@@ -1,4 +1,5 @@
 # mistake: the regressor subclasses keras.layers.Layer, so it cannot be compiled or fitted
+# caught-by: check_regressor_is_a_model
 @keras.saving.register_keras_serializable(package="q07")
 class ResidualBlock(keras.layers.Layer):
     def __init__(self, n_layers=2, n_neurons=30, **kwargs):

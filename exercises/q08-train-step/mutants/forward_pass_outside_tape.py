@@ -1,4 +1,5 @@
 # mistake: the predictions are computed before the tape starts recording, so there are no gradients
+# caught-by: check_one_gradient_step
 def train_step(model, optimizer, loss_fn, X, y):
     y_pred = model(X, training=True)
     with tf.GradientTape() as tape:

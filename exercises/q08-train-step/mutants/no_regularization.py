@@ -1,4 +1,5 @@
 # mistake: the regularisation losses in model.losses are never added to the loss
+# caught-by: check_regularization_included
 def train_step(model, optimizer, loss_fn, X, y):
     with tf.GradientTape() as tape:
         y_pred = model(X, training=True)

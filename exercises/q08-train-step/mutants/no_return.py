@@ -1,4 +1,5 @@
 # mistake: the step forgets to return the loss
+# caught-by: check_returns_the_loss
 def train_step(model, optimizer, loss_fn, X, y):
     with tf.GradientTape() as tape:
         y_pred = model(X, training=True)

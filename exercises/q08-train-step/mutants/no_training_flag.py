@@ -1,4 +1,5 @@
 # mistake: the model is called without training=True, so Dropout and BatchNormalization act as in inference
+# caught-by: check_calls_model_in_training_mode
 def train_step(model, optimizer, loss_fn, X, y):
     with tf.GradientTape() as tape:
         y_pred = model(X)

@@ -1,4 +1,5 @@
 # mistake: the step returns loss.numpy(), which only exists when running eagerly
+# caught-by: check_works_as_tf_function_without_retracing
 def train_step(model, optimizer, loss_fn, X, y):
     with tf.GradientTape() as tape:
         y_pred = model(X, training=True)

@@ -1,4 +1,5 @@
 # mistake: the step creates a new tf.Variable (a step counter) on every call
+# caught-by: check_works_as_tf_function_without_retracing
 def train_step(model, optimizer, loss_fn, X, y):
     step = tf.Variable(0, trainable=False)
     with tf.GradientTape() as tape:

@@ -1,4 +1,5 @@
 # mistake: the per-instance losses are summed instead of averaged over the batch
+# caught-by: check_one_gradient_step
 def train_step(model, optimizer, loss_fn, X, y):
     with tf.GradientTape() as tape:
         y_pred = model(X, training=True)

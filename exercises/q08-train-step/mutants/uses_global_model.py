@@ -1,4 +1,5 @@
 # mistake: the step updates the global demo model instead of the model it is given
+# caught-by: check_one_gradient_step
 demo_model = keras.Sequential([
     keras.Input(shape=(3,)),
     keras.layers.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.l2(1e-3)),

@@ -1,4 +1,5 @@
 # mistake: power_series loops over a Python range of int(n) with Python integer powers
+# caught-by: check_power_series_as_graph
 def standardize(x):
     mean = tf.reduce_mean(x)
     std = tf.math.reduce_std(x)

@@ -1,4 +1,5 @@
 # mistake: log_total uses Python's print, which only runs while the function is traced
+# caught-by: check_log_total_prints_every_call
 def standardize(x):
     mean = tf.reduce_mean(x)
     std = tf.math.reduce_std(x)

@@ -1,4 +1,5 @@
 # mistake: fast_series is called with Python integers, so it is traced again for every n
+# caught-by: check_fast_series_traced_once
 def standardize(x):
     mean = tf.reduce_mean(x)
     std = tf.math.reduce_std(x)

@@ -1,4 +1,5 @@
 # mistake: power_series starts from a Python 0.0 instead of zeros shaped like x
+# caught-by: check_power_series_as_graph
 def standardize(x):
     mean = tf.reduce_mean(x)
     std = tf.math.reduce_std(x)

@@ -1,4 +1,5 @@
 # mistake: standardize divides by x.shape[0], which is unknown (None) when the length is only known at run time
+# caught-by: check_standardize_any_length
 def standardize(x):
     mean = tf.reduce_sum(x) / x.shape[0]
     std = tf.math.reduce_std(x)

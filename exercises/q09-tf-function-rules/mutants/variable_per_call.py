@@ -1,4 +1,5 @@
 # mistake: accumulate creates its variable inside the function, at every call
+# caught-by: check_accumulate_keeps_one_variable
 def standardize(x):
     mean = tf.reduce_mean(x)
     std = tf.math.reduce_std(x)

@@ -1,4 +1,5 @@
 # mistake: switches the whole kernel to eager mode around fit instead of compiling this model with run_eagerly=True
+# caught-by: check_compiled_to_run_eagerly
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -17,7 +18,4 @@ tf.config.run_functions_eagerly(True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 tf.config.run_functions_eagerly(False)
 
-why_slower = """Running eagerly, every operation is dispatched from Python one at a time, so TensorFlow cannot
-build a graph and apply its optimisations (pruning, fusing operations, running them in parallel), and the
-Python overhead is paid at every step. And since there is no computation graph, the model cannot be exported
-as a graph (SavedModel, TF Lite, TF Serving): it can only run where Python and NumPy run."""
+true_statements = {1, 3, 6}

@@ -1,4 +1,5 @@
 # mistake: the model is compiled without run_eagerly=True, so fit builds a graph and the NumPy step fails
+# caught-by: check_compiled_to_run_eagerly
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -15,7 +16,4 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01))
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = """Running eagerly, every operation is dispatched from Python one at a time, so TensorFlow cannot
-build a graph and apply its optimisations (pruning, fusing operations, running them in parallel), and the
-Python overhead is paid at every step. And since there is no computation graph, the model cannot be exported
-as a graph (SavedModel, TF Lite, TF Serving): it can only run where Python and NumPy run."""
+true_statements = {1, 3, 6}

@@ -1,4 +1,5 @@
 # mistake: the NumPy step was removed from call so that the model runs as a graph
+# caught-by: check_call_runs_the_numpy_step
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -13,7 +14,4 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = """Running eagerly, every operation is dispatched from Python one at a time, so TensorFlow cannot
-build a graph and apply its optimisations (pruning, fusing operations, running them in parallel), and the
-Python overhead is paid at every step. And since there is no computation graph, the model cannot be exported
-as a graph (SavedModel, TF Lite, TF Serving): it can only run where Python and NumPy run."""
+true_statements = {1, 3, 6}

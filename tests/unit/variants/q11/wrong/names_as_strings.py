@@ -1,4 +1,4 @@
-# mistake: why_slower only says that eager mode is slower, without saying why or what is lost
+# gives the statements as strings
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -15,4 +15,5 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = "Because running eagerly is slower and less convenient than the normal mode."
+# 2: a graph is faster for repeated steps; 4: eager mode computes the same numbers; 5: only this model.
+true_statements = {"1", "3", "6"}

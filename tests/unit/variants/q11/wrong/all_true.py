@@ -1,4 +1,4 @@
-# mistake: why_slower explains the speed cost but says nothing about portability
+# marks every statement true
 class SignedLogRegressor(keras.Model):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -15,4 +15,5 @@ model = SignedLogRegressor()
 model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01), run_eagerly=True)
 history = model.fit(X_train, y_train, epochs=2, verbose=0)
 
-why_slower = "Eager mode runs every operation from Python one at a time, so TensorFlow cannot optimise a graph."
+# 2: a graph is faster for repeated steps; 4: eager mode computes the same numbers; 5: only this model.
+true_statements = {1, 2, 3, 4, 5, 6}

@@ -1,0 +1,21 @@
+# mean and variance over the whole batch tensor
+class LayerNormalization(keras.layers.Layer):
+    def __init__(self, eps=0.001, **kwargs):
+        super().__init__(**kwargs)
+        self.eps = eps
+
+    def build(self, batch_input_shape):
+        self.alpha = self.add_weight(
+            name="alpha", shape=batch_input_shape[-1:], initializer="ones", dtype="float32"
+        )
+        self.beta = self.add_weight(
+            name="beta", shape=batch_input_shape[-1:], initializer="zeros", dtype="float32"
+        )
+
+    def call(self, X):
+        mean, variance = tf.nn.moments(X, axes=list(range(len(X.shape))), keepdims=True)
+        return self.alpha * (X - mean) / (tf.sqrt(variance) + self.eps) + self.beta
+
+    def get_config(self):
+        base_config = super().get_config()
+        return {**base_config, "eps": self.eps}

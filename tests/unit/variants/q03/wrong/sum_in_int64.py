@@ -1,0 +1,8 @@
+a = tf.range(10)
+b = tf.constant(np.arange(10))
+a_dtype, b_dtype = a.dtype, b.dtype
+try:
+    a + b
+except tf.errors.InvalidArgumentError as e:
+    add_error = e
+a_plus_b = tf.cast(a, tf.int64) + b

@@ -1,0 +1,32 @@
+# divides by the sample (n - 1) standard deviation
+def standardize(x):
+    mean = tf.reduce_mean(x)
+    n = tf.cast(tf.size(x), x.dtype)
+    std = tf.sqrt(tf.reduce_sum(tf.square(x - mean)) / (n - 1.0))
+    return (x - mean) / std
+
+
+def log_total(x):
+    total = tf.reduce_sum(x)
+    tf.print("total:", total)
+    return total
+
+
+running_total = tf.Variable(0.0)
+
+
+def accumulate(x):
+    running_total.assign_add(tf.reduce_sum(x))
+    return running_total.read_value()
+
+
+def power_series(x, n):
+    result = tf.zeros_like(x)
+    for k in tf.range(1, n + 1):
+        k = tf.cast(k, x.dtype)
+        result += x ** k / k
+    return result
+
+
+fast_series = tf.function(power_series)
+series_values = [fast_series(x_demo, tf.constant(n)) for n in range(1, 6)]
