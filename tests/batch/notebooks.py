@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,20 @@ from tfgrade.report import MIME_TYPE
 EX12 = get_exercise("ex12")
 Q03 = get_exercise("q03")
 HEAD = ["%load_ext tfgrade", EX12.setup_source]
+
+
+def declared_max(path: Path) -> float:
+    """Points of a checks file, read from its source (each check 1 point unless marked otherwise)."""
+    total = 0.0
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith(("check_", "test_")):
+            marks = [d for d in node.decorator_list
+                     if isinstance(d, ast.Call) and ast.unparse(d.func).endswith("points")]
+            total += float(ast.literal_eval(marks[0].args[0])) if marks else 1.0
+    return total
+
+
+EX12_MAX = declared_max(EX12.checks_path)    # visible checks only (no --hidden)
 MUTANT = next(m for m in EX12.mutants if m.name == "swapped_initialisers").source
 
 

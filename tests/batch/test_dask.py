@@ -14,7 +14,7 @@ from distributed import Client
 
 from tfgrade.cli import main
 
-from .notebooks import EX12, HEAD, MUTANT, tfcheck, write
+from .notebooks import EX12, EX12_MAX, HEAD, MUTANT, tfcheck, write
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 DASK = str(Path(sys.executable).parent / "dask")
@@ -67,11 +67,11 @@ def test_grade_on_a_dask_cluster(cluster, tmp_path):
     with open(out / "grades.csv", newline="") as handle:
         rows = {r["submission"]: r for r in csv.DictReader(handle)}
     assert list(rows) == ["a/hw.ipynb", "b/hw.ipynb", "c/hw.ipynb", "d/hw.ipynb"]
-    assert (rows["a/hw.ipynb"]["score"], rows["a/hw.ipynb"]["status"]) == ("10", "ok")
-    assert 0 < float(rows["b/hw.ipynb"]["score"]) < 10
+    assert (float(rows["a/hw.ipynb"]["score"]), rows["a/hw.ipynb"]["status"]) == (EX12_MAX, "ok")
+    assert 0 < float(rows["b/hw.ipynb"]["score"]) < EX12_MAX
     assert rows["c/hw.ipynb"]["status"] == "crashed" and "exit code 4" in rows["c/hw.ipynb"]["reason"]
     # Same isolation on the workers: the grader's files are read-only to a submission.
-    assert rows["d/hw.ipynb"]["score"] == "10"
+    assert float(rows["d/hw.ipynb"]["score"]) == EX12_MAX
     assert guard.read_text() == "the grader's\n"
     stored = (out / "submissions" / "d%2Fhw.ipynb.json").read_text()
     assert "PermissionError" in stored

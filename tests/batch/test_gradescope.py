@@ -14,7 +14,7 @@ import pytest
 from tfgrade.cli import main
 from tfgrade.gradescope import ROOT_VARIABLE
 
-from .notebooks import HEAD, MUTANT, tfcheck, write
+from .notebooks import EX12_MAX, HEAD, MUTANT, tfcheck, write
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 
@@ -62,7 +62,7 @@ def test_run_autograder_writes_gradescope_results(bundle, tmp_path):
     visible = [t for t in tests if t["visibility"] == "visible"]
     hidden = [t for t in tests if t["visibility"] == "after_published"]
     assert hidden and visible
-    assert sum(t["max_score"] for t in tests) > sum(t["max_score"] for t in visible) == 10
+    assert sum(t["max_score"] for t in tests) > sum(t["max_score"] for t in visible) == EX12_MAX
     failed = [t for t in tests if t["score"] < t["max_score"]]
     assert any(t["name"].startswith("ex12: alpha starts at ones") for t in failed)
     assert all(t["output"] and t["output"] != "Passed." for t in failed)

@@ -19,7 +19,7 @@ from tfgrade.batch import BatchOptions, grade_batch
 from tfgrade.catalog import get_exercise
 from tfgrade.report import MIME_TYPE
 
-from .notebooks import EX12, HEAD, MUTANT, Q03, fake_report, stored_report, tfcheck, write
+from .notebooks import EX12, EX12_MAX, HEAD, MUTANT, Q03, fake_report, stored_report, tfcheck, write
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 
@@ -173,15 +173,15 @@ def _rows(result) -> dict:
 def mutant_score(graded):
     results = graded[0]
     score = _rows(results["mutant/hw.ipynb"])["ex12-layer-norm"].score
-    assert 0 < score < 10
+    assert 0 < score < EX12_MAX
     return score
 
 
 def test_honest_submissions(graded):
     results = graded[0]
-    assert _rows(results["good/hw.ipynb"])["ex12-layer-norm"].score == 10 and results["good/hw.ipynb"].ok
+    assert _rows(results["good/hw.ipynb"])["ex12-layer-norm"].score == EX12_MAX and results["good/hw.ipynb"].ok
     both = _rows(results["both.ipynb"])
-    assert [both["ex12-layer-norm"].score, both["q03-dtypes"].status] == [10, "ok"]
+    assert [both["ex12-layer-norm"].score, both["q03-dtypes"].status] == [EX12_MAX, "ok"]
     assert both["q03-dtypes"].score == both["q03-dtypes"].max_score > 0
 
 
@@ -189,7 +189,7 @@ def test_honest_submissions(graded):
                                   "vandal.ipynb", "channel_forger.ipynb"])
 def test_cheats_get_the_honest_score(graded, mutant_score, name):
     row = _rows(graded[0][name])["ex12-layer-norm"]
-    assert (row.score, row.max_score) == (mutant_score, 10), (row.status, row.reason)
+    assert (row.score, row.max_score) == (mutant_score, EX12_MAX), (row.status, row.reason)
     assert len(graded[0][name].rows) == 1
 
 
@@ -216,7 +216,7 @@ def test_nothing_outside_the_private_copy_was_written(graded):
 
 def test_planted_settings_change_nothing(graded):
     # time_scale = 0.0001 would make every check time out; probes = [] would hide the tracing check.
-    assert _rows(graded[0]["good/hw.ipynb"])["ex12-layer-norm"].score == 10
+    assert _rows(graded[0]["good/hw.ipynb"])["ex12-layer-norm"].score == EX12_MAX
     assert _rows(graded[0]["vandal.ipynb"])["ex12-layer-norm"].score > 0
 
 
@@ -225,12 +225,12 @@ def test_no_network(graded):
     assert accepted == 0
     errors = results["network.ipynb"].cell_errors
     assert any("cell 1" in e and ("OSError" in e or "Network is unreachable" in e) for e in errors), errors
-    assert _rows(results["network.ipynb"])["ex12-layer-norm"].score == 10
+    assert _rows(results["network.ipynb"])["ex12-layer-norm"].score == EX12_MAX
 
 
 def test_duplicate_cells_count_once(graded):
     result = graded[0]["duplicate.ipynb"]
-    assert [(r.exercise, r.score, r.max_score) for r in result.rows] == [("ex12-layer-norm", 10, 10)]
+    assert [(r.exercise, r.score, r.max_score) for r in result.rows] == [("ex12-layer-norm", EX12_MAX, EX12_MAX)]
 
 
 @pytest.mark.parametrize("name, status, words", [
@@ -243,7 +243,8 @@ def test_duplicate_cells_count_once(graded):
 ])
 def test_every_failure_is_a_row_with_its_reason(graded, name, status, words):
     result = graded[0][name]
-    assert [(r.exercise, r.score, r.max_score, r.status) for r in result.rows] == [("ex12-layer-norm", 0, 10, status)]
+    rows = [(r.exercise, r.score, r.max_score, r.status) for r in result.rows]
+    assert rows == [("ex12-layer-norm", 0, EX12_MAX, status)]
     assert words in result.rows[0].reason
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tfgrade.cli import main
 
-from ..batch.notebooks import EX12, HEAD, MUTANT, Q03, tfcheck, write
+from ..batch.notebooks import EX12, EX12_MAX, HEAD, MUTANT, Q03, tfcheck, write
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 
@@ -38,9 +38,10 @@ def test_grade_writes_csv_and_json_per_submission(folder, tmp_path, capsys):
     assert list(rows) == [("alice/hw.ipynb", "ex12-layer-norm"), ("bob/hw.ipynb", "ex12-layer-norm"),
                           ("carol.ipynb", "ex12-layer-norm")]
     alice, bob, carol = rows.values()
-    assert (alice["score"], alice["max"], alice["status"], alice["reason"]) == ("10", "10", "ok", "")
-    assert bob["status"] == "ok" and 0 < float(bob["score"]) < 10 and bob["max"] == "10"
-    assert (carol["score"], carol["max"], carol["status"]) == ("0", "10", "usage error")
+    top = f"{EX12_MAX:g}"
+    assert (alice["score"], alice["max"], alice["status"], alice["reason"]) == (top, top, "ok", "")
+    assert bob["status"] == "ok" and 0 < float(bob["score"]) < EX12_MAX and bob["max"] == top
+    assert (carol["score"], carol["max"], carol["status"]) == ("0", top, "usage error")
     assert "UsageError: Cell magic `%%tfcheck` not found" in carol["reason"]
     assert all(float(r["seconds"]) > 0 for r in rows.values())
     stored = json.loads((out / "submissions" / "bob%2Fhw.ipynb.json").read_text())
@@ -58,7 +59,7 @@ def test_exercises_option_grades_what_the_grader_says(folder, tmp_path):
     code = main(["grade", str(folder / "alice"), "--out", str(out), "--exercises", "ex12", "q03", "--timeout", "120"])
     assert code == 1      # alice has no q03 cell: 0 out of q03's maximum, and not "graded"
     rows = {r["exercise"]: r for r in _csv(out)}
-    assert rows["ex12-layer-norm"]["score"] == "10"
+    assert float(rows["ex12-layer-norm"]["score"]) == EX12_MAX
     q03 = rows["q03-dtypes"]
     assert (q03["score"], q03["status"]) == ("0", "no tfcheck cell") and float(q03["max"]) > 0
 
