@@ -97,6 +97,19 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from .nbgrader import write_source_notebook
+
+    if not args.nbgrader.endswith(".ipynb"):
+        _console(stderr=True).print(f"tfgrade assign: --nbgrader {args.nbgrader}: give a notebook path ending in .ipynb",
+                                    markup=False)
+        return EXIT_USAGE
+    path = write_source_notebook(Path(args.nbgrader), args.exercises, settings=_settings(args))
+    _console().print(f"wrote the nbgrader source notebook {path}; put it in source/<assignment>/ "
+                     "and run `nbgrader generate_assignment <assignment>`")
+    return EXIT_OK
+
+
 def _cmd_new(args: argparse.Namespace) -> int:
     from .catalog import load_catalog
     from .scaffold import scaffold_exercise
@@ -215,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     wb.add_argument("-o", "--output", default="chapter12.ipynb")
     wb.add_argument("--solutions", action="store_true", help="fill in the reference solutions")
     wb.set_defaults(run=_cmd_workbook)
+    asg = sub.add_parser("assign", help="write an nbgrader source notebook for some exercises")
+    asg.add_argument("exercises", nargs="+", help="exercise ids, in the order of the assignment")
+    asg.add_argument("--nbgrader", required=True, metavar="OUT.ipynb", help="the source notebook to write")
+    asg.set_defaults(run=_cmd_assign)
     gr = sub.add_parser("grade", help="grade a class's notebooks, isolated, into a results folder")
     gr.add_argument("paths", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
     gr.add_argument("--out", required=True, metavar="DIR",

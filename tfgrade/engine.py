@@ -324,11 +324,13 @@ def run_and_grade(
     first_line: int = 2,
     on_progress: Callable[[str, int, int], None] | None = None,
     echo_output: bool = True,
+    on_stuck: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does."""
+    """Run a cell's source under probes in ``namespace``, then grade: what ``%%tfcheck`` does.
+    ``on_stuck`` as for :func:`grade`."""
     settings = settings or load_settings()
     started = time.perf_counter()
     observations = observe_cell(exercise, source, namespace, shell=shell, settings=settings,
                                 first_line=first_line, echo_output=echo_output)
     return grade(exercise, namespace, observations=observations, settings=settings,
-                 on_progress=on_progress, started=started)
+                 on_progress=on_progress, started=started, on_stuck=on_stuck)

@@ -173,12 +173,17 @@ class TfcheckMagics(Magics):
         under the probes and graded as ``%%tfcheck`` does, never whatever the namespace holds
         now or another cell's observations. (A ``%tfcheck`` line has no cell: no re-run.)"""
 
-        def rerun(on_progress: Callable[[str, int, int], None]) -> Report:
+        def rerun(on_progress: Progress, on_stuck: Callable[[Report], None] | None = None) -> Report:
             from .engine import run_and_grade
+
+            def stuck(report: Report) -> None:   # watchdog thread: a check of the re-run cannot be stopped
+                self.session.record(report)
+                if on_stuck is not None:
+                    on_stuck(report)
 
             # The card is not a cell: the re-run's own prints would land in no cell's output.
             report = run_and_grade(exercise, cell, self.shell.user_ns, shell=self.shell, settings=settings,
-                                   first_line=2, on_progress=on_progress, echo_output=False)
+                                   first_line=2, on_progress=on_progress, echo_output=False, on_stuck=stuck)
             self.session.record(report)
             return report
 

@@ -35,7 +35,9 @@ __all__ = [
 WIDGET_MIME_TYPE = "application/vnd.jupyter.widget-view+json"
 
 Progress = Callable[[str, int, int], None]
-Rerun = Callable[[Progress], Report]
+# rerun(on_progress, on_stuck=...) grades again; on_stuck gets the Report from a watchdog
+# thread when a check cannot be stopped (the kernel then needs a restart).
+Rerun = Callable[..., Report]
 
 # `import { a, b } from "./name.js";` at the start of a line: the card's own modules.
 _LOCAL_IMPORT = re.compile(r"""^import\s*\{[^}]*\}\s*from\s*["']\./([\w-]+\.js)["'];?[ \t]*$""", re.MULTILINE)
@@ -225,6 +227,15 @@ if anywidget is not None:
             if isinstance(content, dict) and content.get("type") == "rerun":
                 self.rerun()
 
+        def _on_stuck(self, report: Report) -> None:
+            """A check of the re-run cannot be stopped: show the Report that says so (it names the
+            check and asks for a restart) and stop offering re-runs the busy kernel cannot answer."""
+            self.set_report(report)
+            with self.hold_sync():
+                self.running = False
+                self.progress = {}
+                self.can_rerun = False
+
         def _on_progress(self, check_id: str, index: int, total: int) -> None:
             self.progress = {"check": check_id, "index": int(index), "total": int(total)}
 
@@ -239,7 +250,7 @@ if anywidget is not None:
             self.progress = {}
             self.running = True
             try:
-                report = self._rerun(self._on_progress)
+                report = self._rerun(self._on_progress, on_stuck=self._on_stuck)
             except Exception as exc:  # the learner's kernel must survive anything
                 # Plain text: the front end shows it with textContent, so nothing here is escaped.
                 self.rerun_error = LABELS["rerun_failed"].format(error=_describe(exc))

@@ -16,8 +16,8 @@ EPS = 1e-3
 BUILD_SHAPE = (4, 6)
 # The check that reports a broken stage; the others skip and point to it.
 STAGE_OWNERS = {
-    "build": ("check_weights_created", "build() creates weights named alpha and beta"),
-    "call": ("check_output_matches_keras", "Output matches keras.layers.LayerNormalization"),
+    "build": ("check_weights_created", "build() creates weights named alpha and beta, one value per feature"),
+    "call": ("check_output_matches_keras", "Output matches keras.layers.LayerNormalization on 2-D inputs"),
 }
 
 

@@ -73,7 +73,7 @@ def check_weights_trainable_float32(built_cls):
     )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.hints(
     "Statistics are per instance: compute them over the last axis only, not over the batch.",
     "tf.nn.moments(X, axes=-1, keepdims=True) returns the mean and the variance; the standard deviation is the square root of the variance.",

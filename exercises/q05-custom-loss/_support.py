@@ -26,6 +26,17 @@ def loss_bases():
 
 
 def _source(cls):
+    """The source of a class's own methods (a class defined in a cell has no module file for
+    inspect to read; its methods' code does)."""
+    if isinstance(cls, type):
+        parts = []
+        for value in vars(cls).values():
+            if inspect.isfunction(value):
+                try:
+                    parts.append(inspect.getsource(value))
+                except (OSError, TypeError):
+                    pass
+        return "\n".join(parts)
     try:
         return inspect.getsource(cls)
     except (OSError, TypeError):

@@ -24,6 +24,17 @@ def metric_bases():
 
 
 def source_of(cls):
+    """The source of a class's own methods (a class defined in a cell has no module file for
+    inspect to read; its methods' code does)."""
+    if isinstance(cls, type):
+        parts = []
+        for value in vars(cls).values():
+            if inspect.isfunction(value):
+                try:
+                    parts.append(inspect.getsource(value))
+                except (OSError, TypeError):
+                    pass
+        return "\n".join(parts)
     try:
         return inspect.getsource(cls)
     except (OSError, TypeError):

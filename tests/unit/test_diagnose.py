@@ -21,7 +21,7 @@ def test_the_diagnose_package_never_imports_tensorflow():
         import sys
         import tfgrade.diagnose.cell_errors, tfgrade.diagnose.function_lint, tfgrade.diagnose.idioms
         import tfgrade.diagnose.retracing, tfgrade.diagnose.tf_ops, tfgrade.diagnose.traces
-        import tfgrade.diagnose.training_log
+        import tfgrade.diagnose.training_log, tfgrade.diagnose.devices
         from tfgrade.diagnose.idioms import scan_source
         scan_source("model.fit_generator(data)\\n")
         print("tensorflow" in sys.modules, "keras" in sys.modules)
@@ -134,3 +134,41 @@ def test_cell_errors_from_graph_building_are_explained_once():
     assert found is not None and found.kind == "python-control-flow" and found.line == 7
     assert explain_cell_error(error, [found]) is None
     assert explain_cell_error(CellError(type="ZeroDivisionError", message="division by zero", line=1)) is None
+
+
+def _devices(**overrides):
+    from types import SimpleNamespace
+
+    base = dict(gpus=("GPU:0",), gpu_names=("NVIDIA H100",), peak_gpu_memory=3 << 30, placements=(),
+                cpu_fallbacks=(), ran_on_gpu=True, devices_used=("GPU:0",))
+    base.update(overrides)
+    return SimpleNamespace(**base)
+
+
+def test_device_findings_name_the_gpu_and_the_work_left_on_the_cpu():
+    from types import SimpleNamespace
+
+    from tfgrade.diagnose.devices import device_diagnostics, gpu_requirement_failure
+
+    (used,) = device_diagnostics(_devices())
+    assert used.kind == "device"
+    assert used.message == "Your cell ran on the GPU (NVIDIA H100) and used at most 3.0 GiB of its memory."
+    assert gpu_requirement_failure(_devices()) is None
+    step = SimpleNamespace(name="train_step", what="function-output", devices=("CPU:0",))
+    stayed = _devices(placements=(step,), cpu_fallbacks=("train_step",))
+    found = device_diagnostics(stayed)
+    assert [d.kind for d in found] == ["device", "device-fallback"]
+    assert found[1].function == "train_step" and "tf.device('/CPU:0')" in found[1].fix
+    assert "`train_step` stayed on the CPU" in gpu_requirement_failure(stayed)
+    assert device_diagnostics(_devices(gpus=(), gpu_names=())) == []
+    assert gpu_requirement_failure(_devices(gpus=())) is None
+
+
+def test_real_start_up_lines_become_one_info_finding():
+    from tfgrade.diagnose.devices import start_up_diagnostic
+
+    assert start_up_diagnostic([]) is None
+    found = start_up_diagnostic(["W0000 a real warning", "second line"])
+    assert found.kind == "tensorflow-warning" and found.severity == "info"
+    assert found.message.endswith("W0000 a real warning")
+    assert found.details["text"] == "W0000 a real warning\nsecond line"

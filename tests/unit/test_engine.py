@@ -880,3 +880,19 @@ def test_a_stop_while_the_checks_load_still_counts_every_check_as_lost(tmp_path)
     assert [(c.id, c.status) for c in report.checks] == [("a", "skip"), ("b", "skip")]
     assert {c.message for c in report.checks} == {
         "Stopped: the checks were interrupted before this one finished, so it counts as lost."}
+
+
+def test_tensorflow_functions_in_messages_are_named_as_the_learner_writes_them(tmp_path):
+    checks = '''\
+        import tensorflow as tf
+
+        def check_uses_reduce_max(learner):
+            assert learner["pick"] is tf.reduce_max
+        '''
+    exercise = load_exercise(write_exercise(tmp_path, "exx-names", checks=checks))
+    report = run_and_grade(exercise, "import tensorflow as tf\npick = tf.argmax\n", {}, settings=NO_PROBES,
+                           echo_output=False)
+    [check] = report.checks
+    assert check.status == "fail"
+    assert check.message.startswith("assert tf.argmax is tf.reduce_max"), check.message
+    assert "argmax_v2" not in check.message and "0x" not in check.message

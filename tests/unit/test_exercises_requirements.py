@@ -55,3 +55,10 @@ def test_declared_checks_exist(folder):
     for mutant in exercise(folder).mutants:
         unknown = set(caught_by(mutant)) - functions
         assert not unknown, f"{folder}/{mutant.name}: the header names unknown checks {sorted(unknown)}"
+
+
+def test_every_exercise_is_graded_by_one_per_exercise_test_module():
+    from . import test_exercises_ex12, test_exercises_q02_q06, test_exercises_q07_q11
+
+    grouped = [*test_exercises_q02_q06.FOLDERS, *test_exercises_q07_q11.FOLDERS, *test_exercises_ex12.FOLDERS]
+    assert sorted(grouped) == FOLDERS, "add the new exercise's folder to one test_exercises_*.py module"

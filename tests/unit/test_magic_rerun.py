@@ -75,3 +75,18 @@ def test_a_line_magic_card_has_no_rerun(shell_with_magic):
     shell.run_cell("%tfcheck exz-rerun")
     report, rerun = cards[-1]
     assert report.score == 2 and rerun is None
+
+
+def test_rerun_hands_the_watchdogs_report_to_the_card(shell_with_magic):
+    shell, cards = shell_with_magic
+    shell.run_cell("%%tfcheck exz-rerun\ndef add_one(x):\n    return x + 1\n")
+    report, rerun = cards[0]
+    received: list = []
+
+    def stuck_grading(*args, on_stuck, **kwargs):
+        on_stuck(report)           # as the engine's watchdog does when a check cannot be stopped
+        return report
+
+    with mock.patch("tfgrade.engine.run_and_grade", side_effect=stuck_grading):
+        rerun(lambda *args: None, on_stuck=received.append)
+    assert received == [report]

@@ -85,7 +85,7 @@ def test_rerun_message_calls_rerun_with_live_progress_and_replaces_the_report():
     seen_progress: list[dict] = []
     running_during: list[bool] = []
 
-    def rerun(on_progress):
+    def rerun(on_progress, on_stuck=None):
         for index, check_id in enumerate(["defines_class", "output_matches_keras"]):
             on_progress(check_id, index, 2)
             seen_progress.append(dict(card.progress))
@@ -112,7 +112,7 @@ def test_rerun_message_calls_rerun_with_live_progress_and_replaces_the_report():
 
 
 def test_rerun_failure_is_reported_and_keeps_the_old_report():
-    def rerun(on_progress):
+    def rerun(on_progress, on_stuck=None):
         raise RuntimeError("kernel state is broken")
 
     card = ResultsCard(make_report(), rerun=rerun)
@@ -158,7 +158,7 @@ def test_display_report_output_in_a_real_shell(use_widget):
 
 
 def test_failing_rows_start_open_and_stay_open_across_a_rerun():
-    card = ResultsCard(make_report(), rerun=lambda progress: make_report(score=3.0))
+    card = ResultsCard(make_report(), rerun=lambda progress, on_stuck=None: make_report(score=3.0))
     assert card.expanded == ["output_matches_keras"]
     card.expanded = ["output_matches_keras", "defines_class"]    # the learner opened a passing row too
     card.rerun()
@@ -173,18 +173,18 @@ def test_rerun_error_is_plain_text_even_when_the_exception_is_hostile():
         def __str__(self) -> str:
             raise ValueError("no text for you")
 
-    card = ResultsCard(make_report(), rerun=lambda progress: (_ for _ in ()).throw(RuntimeError(evil)))
+    card = ResultsCard(make_report(), rerun=lambda progress, on_stuck=None: (_ for _ in ()).throw(RuntimeError(evil)))
     card.rerun()
     # Not escaped here: the front end inserts it as text (tests/js checks that side).
     assert card.rerun_error == f"Re-running the checks failed: RuntimeError: {evil}"
-    card = ResultsCard(make_report(), rerun=lambda progress: (_ for _ in ()).throw(Hostile()))
+    card = ResultsCard(make_report(), rerun=lambda progress, on_stuck=None: (_ for _ in ()).throw(Hostile()))
     card.rerun()
     assert card.rerun_error == "Re-running the checks failed: Hostile" and card.running is False
 
 
 def test_rerun_tells_the_front_end_it_started_before_grading():
     events: list[str] = []
-    card = ResultsCard(make_report(), rerun=lambda progress: events.append("graded") or make_report(score=3.0))
+    card = ResultsCard(make_report(), rerun=lambda progress, on_stuck=None: events.append("graded") or make_report(score=3.0))
     with mock.patch.object(card, "send", side_effect=lambda content: events.append(content["type"])):
         card._on_message(card, {"type": "rerun"}, [])
     assert events == ["rerun-started", "graded"]
@@ -201,3 +201,20 @@ def test_front_end_bundle_is_valid_javascript(tmp_path):
     result = subprocess.run([node, "--check", str(bundle)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert widget_esm().count("export const WORDS") == 1, "words.js is inlined once"
+
+
+def test_a_rerun_whose_check_cannot_be_stopped_shows_the_watchdogs_report_and_offers_no_more_reruns():
+    stuck = make_report(checks=(CheckResult(id="defines_class", title="Defines LayerNormalization", status="error",
+                                            points=0, max_points=1, error_type="CheckTimeout", timed_out=True,
+                                            message="still running: restart the kernel"),))
+    seen: list[bool] = []
+
+    def rerun(on_progress, on_stuck=None):
+        on_stuck(stuck)              # the watchdog thread reports while the check still runs
+        seen.append(card.running)
+        return stuck
+
+    card = ResultsCard(make_report(), rerun=rerun)
+    card.rerun()
+    assert seen == [False], "no spinner once the watchdog has spoken"
+    assert card.report["checks"][0]["timed_out"] is True and card.can_rerun is False

@@ -14,5 +14,7 @@ without TensorFlow:
   traced (``print``, outside mutation, NumPy/``random`` calls, variables created per call);
 - :mod:`.tf_ops`: the TensorFlow op that replaces a NumPy or ``random`` call;
 - :mod:`.idioms`: Keras-2-only idioms and graph-unfriendly calls in a cell's source;
-- :mod:`.cell_errors`: a cell error that graph building caused, in the learner's terms.
+- :mod:`.cell_errors`: a cell error that graph building caused, in the learner's terms;
+- :mod:`.devices`: where the work ran, in words;
+- :mod:`.training_log`: the training numbers a loop displayed (``MetricRecord``).
 """

@@ -19,7 +19,7 @@ probe adds no diagnostic. Reading it in a check (``observations.devices``)::
     devices.ran_on_gpu, devices.cpu_fallbacks, devices.peak_gpu_memory
 
 and :func:`require_gpu_if_available` fails a check, in the learner's terms, when a GPU is
-visible but the work did not use it.
+visible but the work did not use it. Their words come from :mod:`tfgrade.diagnose.devices`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..diagnose.devices import device_diagnostics, gpu_requirement_failure, start_up_diagnostic
 from ..patching import Patches
 from ..report import Diagnostic
 from . import _call_hook
@@ -279,46 +280,8 @@ class DevicesProbe:
     def diagnostics(self) -> list[Diagnostic]:
         if self._phase != "cell":
             return []
-        out: list[Diagnostic] = []
-        if self._tensorflow_said:
-            out.append(Diagnostic(
-                kind="tensorflow-warning", severity="info",
-                message=f"TensorFlow reported while starting up: {self._tensorflow_said[0].strip()}",
-                details={"text": "\n".join(self._tensorflow_said)},
-            ))
-        obs = self.observation()
-        if not obs.gpus:
-            return out   # CPU-only: said plainly in the environment, no diagnostic
-        gpu = obs.gpu_names[0] if obs.gpu_names and obs.gpu_names[0] else obs.gpus[0]
-        memory = f" and used at most {_megabytes(obs.peak_gpu_memory)} of its memory" \
-            if obs.peak_gpu_memory is not None else ""
-        if obs.ran_on_gpu:
-            message = f"Your cell ran on the GPU ({gpu}){memory}."
-        else:
-            message = f"A GPU ({gpu}) is available, but none of your cell's variables or results are on it."
-        out.append(Diagnostic(kind="device", severity="info", message=message,
-                              details={"gpu": gpu, "peak_gpu_memory": obs.peak_gpu_memory,
-                                       "devices_used": list(obs.devices_used)}))
-        for name in obs.cpu_fallbacks:
-            placement = next(p for p in obs.placements if p.name == name)
-            what = "the results of" if placement.what == "function-output" else "the variables of"
-            out.append(Diagnostic(
-                kind="device-fallback", severity="warning",
-                message=f"{what.capitalize()} `{name}` are on the CPU although a GPU ({gpu}) is visible.",
-                fix="Remove any with tf.device('/CPU:0') around this work and let TensorFlow place it; "
-                    "tf.py_function and some integer or string ops also keep work on the CPU.",
-                function=name if placement.what == "function-output" else None,
-                details={"devices": list(placement.devices), "what": placement.what},
-            ))
-        return out
-
-
-def _megabytes(count: int | None) -> str:
-    if count is None:
-        return "?"
-    if count >= 1 << 30:
-        return f"{count / (1 << 30):.1f} GiB"
-    return f"{count / (1 << 20):.0f} MiB"
+        said = start_up_diagnostic(self._tensorflow_said)
+        return ([said] if said is not None else []) + device_diagnostics(self.observation())
 
 
 def require_gpu_if_available(observations: Any) -> None:
@@ -328,13 +291,8 @@ def require_gpu_if_available(observations: Any) -> None:
     a machine without a visible GPU, so the same check passes on CPU-only graders.
     """
     devices = getattr(observations, "devices", observations)
-    if not isinstance(devices, DeviceObservation) or not devices.gpus:
+    if not isinstance(devices, DeviceObservation):
         return
-    gpu = devices.gpu_names[0] if devices.gpu_names and devices.gpu_names[0] else devices.gpus[0]
-    if devices.cpu_fallbacks:
-        names = ", ".join(f"`{n}`" for n in devices.cpu_fallbacks)
-        raise AssertionError(f"A GPU ({gpu}) is available, but {names} stayed on the CPU: this exercise asks "
-                             "for the work to run on the GPU.")
-    if not devices.ran_on_gpu:
-        raise AssertionError(f"A GPU ({gpu}) is available, but none of your cell's variables or results are on "
-                             "it: this exercise asks for the work to run on the GPU.")
+    failure = gpu_requirement_failure(devices)
+    if failure is not None:
+        raise AssertionError(failure)

@@ -1,0 +1,133 @@
+"""What tfgrade adds to an nbgrader course: ``nbgrader autograde`` of N submissions, timed twice.
+
+- baseline: the assignment with tfgrade taken out. Its grade cells only re-run the reference
+  solution and end with the cell's points; no ``%load_ext``, no ``%%tfanswer``. This is
+  nbgrader's own cost (kernel start, TensorFlow import, the learner's cells).
+- tfgrade: the same assignment as ``tfgrade assign`` writes it (answer cells under probes, grade
+  cells that load tfgrade afresh and run the checks, visible and hidden).
+
+Both get the same N full-solution submissions. Prints both times and their ratio (target:
+tfgrade adds less than 10%, ratio < 1.10).
+
+    .venv/bin/python benchmarks/nbgrader_overhead.py --students 4 --exercises q03 ex12
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tfgrade.catalog import get_exercise  # noqa: E402
+from tfgrade.nbgrader import build_source_notebook  # noqa: E402
+
+BIN = Path(sys.executable).parent
+REPORT_MIME = "application/vnd.tfgrade.report+json"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _nbgrader(root: Path, *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "nbgrader"), *args], cwd=root, env=_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
+def _grade_id(cell) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def _exercise_of(grade_id: str, exercises) -> object | None:
+    return next((e for e in exercises if grade_id.startswith(e.id + "-")), None)
+
+
+def _without_tfgrade(notebook, exercises):
+    """The baseline: grade cells re-run the reference and end with their points."""
+    for cell in notebook.cells:
+        grade_id, exercise = _grade_id(cell), _exercise_of(_grade_id(cell), exercises)
+        if grade_id == "tfgrade-load":
+            cell.source = "# (no tfgrade in the baseline)"
+        elif grade_id.endswith("-answer"):
+            cell.source = cell.source.split("\n", 1)[1]
+        elif cell.metadata["nbgrader"].get("grade"):
+            cell.source = f"{exercise.solution_source}\n{cell.metadata['nbgrader']['points']}"
+    return notebook
+
+
+def _course(root: Path, ids: list[str], students: int, baseline: bool) -> Path:
+    exercises = [get_exercise(i) for i in ids]
+    root.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(root)!r}\nc.ExecutePreprocessor.timeout = 600\n")
+    source = build_source_notebook(ids)
+    if baseline:
+        source = _without_tfgrade(source, exercises)
+    (root / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(source, str(root / "source" / "ps1" / "ps1.ipynb"))
+    _nbgrader(root, "generate_assignment", "ps1", "--force")
+    released = nbformat.read(str(root / "release" / "ps1" / "ps1.ipynb"), as_version=4)
+    for cell in released.cells:
+        exercise = _exercise_of(_grade_id(cell), exercises)
+        if _grade_id(cell).endswith("-answer"):
+            first = cell.source.split("\n", 1)[0]
+            cell.source = (first + "\n" if first.startswith("%%tfanswer") else "") + exercise.solution_source
+    for n in range(students):
+        folder = root / "submitted" / f"student{n:02d}" / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(released, str(folder / "ps1.ipynb"))
+    return root
+
+
+def _checks_seconds(root: Path) -> float:
+    """Seconds the checks ran in all autograded grade cells, from the Reports they show."""
+    total = 0.0
+    for path in (root / "autograded").rglob("*.ipynb"):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            for output in cell.get("outputs", []):
+                report = output.get("data", {}).get(REPORT_MIME)
+                if report and cell.metadata.get("nbgrader", {}).get("grade"):
+                    total += float(report.get("timings", {}).get("checks", 0.0))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=4)
+    parser.add_argument("--exercises", nargs="+", default=["q03", "ex12"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tfgrade-nbgrader-bench-") as tmp:
+        times = {}
+        for variant in ("baseline", "tfgrade"):
+            root = _course(Path(tmp) / variant, args.exercises, args.students, baseline=variant == "baseline")
+            times[variant] = _nbgrader(root, "autograde", "ps1", "--force")
+            print(f"{variant:>8}: nbgrader autograde of {args.students} submission(s) "
+                  f"({' + '.join(args.exercises)}): {times[variant]:.1f} s", flush=True)
+            if variant == "tfgrade":
+                checks = _checks_seconds(root)
+    ratio = times["tfgrade"] / times["baseline"]
+    print(f"ratio tfgrade / baseline: {ratio:.3f}  (tfgrade adds {100 * (ratio - 1):+.1f}%; target < +10%)")
+    # What the exercises' own checks cost (their Reports' timings), and what is left: loading
+    # tfgrade afresh, the probes, the tamper checks, keeping stderr out.
+    rest = (times["tfgrade"] - checks) / times["baseline"]
+    print(f"of which the checks themselves ran {checks:.1f} s; without them: ratio {rest:.3f} "
+          f"({100 * (rest - 1):+.1f}%)")
+
+
+if __name__ == "__main__":
+    main()

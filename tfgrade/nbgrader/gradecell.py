@@ -1,0 +1,172 @@
+"""Grade-cell mode: what a grade cell of a ``tfgrade assign`` notebook does once tfgrade is loaded.
+
+:func:`grade_here` grades what the notebook's cells defined, against the installed checks
+(visible ones, or the hidden ones in a hidden-tests cell), with every stderr write kept out
+of the cell (:mod:`.quiet`), shows the results card as static HTML, and returns the points
+earned, which the cell's last expression hands to nbgrader (``determine_grade`` takes a
+numeric ``execute_result`` in [0, points] as the cell's score). It never ends silent: it
+returns a number or raises, since nbgrader gives a grade cell without output full points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ..errors import TfgradeError
+from ..report import Diagnostic, Report
+from ..spec import Exercise, load_exercise
+from . import guard
+from .fingerprint import NOT_GRADING_FILES, hidden_digest, visible_digest
+from .quiet import captured_diagnostics, stderr_kept_out
+
+__all__ = ["grade_here", "PARTS", "initial_environment"]
+
+PARTS = ("visible", "hidden")
+_COPIED_SUFFIXES = (".toml", ".py", ".json", ".csv", ".txt", ".npz", ".npy")
+
+
+def initial_environment() -> dict[str, str]:
+    """The kernel's environment as it started: a cell's ``os.environ[...] = ...`` does not change it
+    (``posix.environ`` is the snapshot ``os.environ`` was built from)."""
+    import posix
+
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in posix.environ.items()}
+
+
+@contextmanager
+def _environment(values: Mapping[str, str], names: tuple[str, ...]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        for name in names:
+            if name in values:
+                os.environ[name] = values[name]
+            else:
+                os.environ.pop(name, None)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _hidden_only(exercise: Exercise) -> Iterator[Exercise]:
+    """The exercise with its visible checks emptied, so only ``hidden_checks.py`` runs."""
+    with tempfile.TemporaryDirectory(prefix="tfgrade-hidden-") as tmp:
+        view = Path(tmp) / exercise.id
+        view.mkdir()
+        for path in exercise.folder.iterdir():
+            if path.is_file() and path.suffix in _COPIED_SUFFIXES and path.name != "checks.py":
+                shutil.copy2(path, view / path.name)
+        (view / "checks.py").write_text("# this run grades the hidden checks only\n", encoding="utf-8")
+        yield load_exercise(view)
+
+
+def _recorded_observations(shell: Any, exercise_id: str) -> Any:
+    """What probes saw while the answer cell ran under ``%%tfanswer`` (or ``%%tfcheck``)."""
+    registry = getattr(getattr(shell, "magics_manager", None), "registry", {}) or {}
+    answer = registry.get("TfanswerMagics")
+    found = getattr(answer, "observations", {}).get(exercise_id) if answer is not None else None
+    if found is None and registry.get("TfcheckMagics") is not None:
+        session = getattr(registry["TfcheckMagics"], "session", None)
+        found = getattr(session, "last_observations", {}).get(exercise_id)
+    return found
+
+
+def _changed_checks_note(exercise: Exercise, part: str, recorded: str, installed: str | None) -> Diagnostic:
+    return Diagnostic(
+        kind="checks-changed", severity="warning", source="checks",
+        message=f"The {part} checks of {exercise.id} changed since this assignment was generated "
+                f"(the grade cell was written for {recorded}, the installed checks are {installed}); "
+                "this grade comes from the installed checks.",
+        fix="Regenerate the assignment with `tfgrade assign` if the change was not meant for this course.",
+    )
+
+
+def _grade(exercise_id: str, part: str, digest: str, namespace: Any, shell: Any) -> Report:
+    from ..catalog import get_exercise
+    from ..config import load_settings
+    from ..engine import grade
+
+    environ = initial_environment()
+    with _environment(environ, ("TFGRADE_EXERCISES", "TFGRADE_DATA")):
+        # Settings come from the kernel's starting environment only: a cell can rewrite
+        # os.environ, and the notebook's folder (where a tfgrade.toml could sit) is the learner's.
+        settings = load_settings(environ=environ, folder=Path(__file__).parent, include_hidden=part == "hidden",
+                                 widget=False)
+        exercise = get_exercise(exercise_id, settings=settings)
+        observations = _recorded_observations(shell, exercise.id)
+        if part == "hidden":
+            installed = hidden_digest(exercise)
+            if installed is None:
+                raise TfgradeError(
+                    f"tfgrade: the hidden checks of {exercise.id} are not installed where this notebook is graded; "
+                    "point TFGRADE_EXERCISES at the course's exercise folders (with hidden_checks.py) and autograde again."
+                )
+            with _hidden_only(exercise) as view:
+                report = grade(view, namespace, observations=observations, settings=settings)
+        else:
+            installed = visible_digest(exercise)
+            report = grade(exercise, namespace, observations=observations, settings=settings)
+    notes = [] if installed == digest else [_changed_checks_note(exercise, part, digest, installed)]
+    return dataclasses.replace(report, exercise=exercise.id, exercise_version=exercise.version,
+                               diagnostics=(*report.diagnostics, *notes))
+
+
+def _points_earned(report: Report, points: float) -> float:
+    """The report's score on the cell's scale, within [0, points]."""
+    if report.max_score <= 0 or not math.isfinite(report.score):
+        return 0.0
+    earned = report.score if report.max_score == points else report.score * points / report.max_score
+    return round(min(max(earned, 0.0), points), 4)
+
+
+def _refuse(message: str) -> None:
+    """Fail loudly on three channels: the kernel's stderr stream, file descriptor 2 (which
+    ipykernel forwards to the notebook), and an error. nbgrader scores any of them 0."""
+    text = f"tfgrade: no score: {message}\n"
+    for write in (lambda: (sys.stderr.write(text), sys.stderr.flush()), lambda: os.write(2, text.encode())):
+        try:
+            write()
+        except Exception:   # a broken stream must not stop the error below
+            pass
+    raise guard.Tampered(text.strip())
+
+
+def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float:
+    """Grade the notebook's namespace for one grade cell; return the points earned."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, not {part!r}")
+    points = float(points)
+    shell = guard.current_shell()
+    namespace = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
+    with stderr_kept_out() as captured:
+        report = _grade(exercise_id, part, digest, namespace, shell)
+        findings = guard.library_findings() + guard.output_path_findings(shell)
+    report = dataclasses.replace(report, diagnostics=(*report.diagnostics, *captured_diagnostics(captured)))
+    if findings:
+        shown = "; ".join(findings[:5]) + (f"; and {len(findings) - 5} more" if len(findings) > 5 else "")
+        _refuse(f"an earlier cell changed what grading relies on ({shown}).")
+    earned = _points_earned(report, points)
+    try:
+        guard.check_score_display(earned, shell)
+    except guard.Tampered as exc:
+        _refuse(str(exc))
+    from IPython.display import display
+
+    from ..widget import static_bundle
+
+    display(static_bundle(report), raw=True)
+    if any(c.id == "checks-module" for c in report.checks):
+        raise TfgradeError(f"tfgrade: the checks of {exercise_id} could not be loaded; see the card above.")
+    return earned

@@ -1,0 +1,167 @@
+"""Refuse to publish a score through a kernel that earlier cells have tampered with.
+
+The learner's cells run before the grade cells in the same kernel. tfgrade and pytest are
+loaded afresh by the grade cell (see :mod:`.bootstrap`); what cannot be reloaded is checked
+here instead:
+
+- the way the score leaves the cell (``sys.displayhook``, the shell's display hook, display
+  publisher and formatters, error display, the kernel's session): any method replaced by
+  code from a notebook cell, or shadowed on an instance, means a score could be swallowed
+  or rewritten, and nbgrader gives a silent grade cell full points;
+- Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, which the
+  checks compute with: a function or class defined in a notebook cell there could make a
+  wrong answer pass.
+
+Either finding is an error (the cell scores 0, and the message says what was found).
+Limits: code that imitates library code (compiled under a library's file name, or a C
+function slipped in) and tampering done from threads or from files written to disk are not
+detected in the kernel; for hostile classes use ``tfgrade grade``, which grades out of band.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from types import ModuleType
+from typing import Any, Iterable
+
+from ..execute import is_learner_filename
+
+__all__ = ["Tampered", "current_shell", "learner_made", "output_path_findings", "library_findings", "check_score_display"]
+
+_LIBRARY_ROOTS = ("builtins", "math", "random", "numpy", "tensorflow", "keras")
+
+
+_JUPYTER_PACKAGES = ("IPython", "ipykernel", "traitlets", "jupyter_client", "comm", "zmq", "tornado")
+
+
+class Tampered(RuntimeError):
+    """An earlier cell changed something the grading relies on."""
+
+
+def learner_made(value: Any) -> bool:
+    """True for functions, methods and classes that a notebook cell defined, and their objects.
+
+    Only looks at types and ``__dict__`` entries: lazy modules' ``__getattr__`` is never run.
+    """
+    if isinstance(value, (types.MethodType, classmethod, staticmethod)):
+        value = value.__func__
+    if isinstance(value, functools.partial):
+        return learner_made(value.func)
+    if isinstance(value, types.FunctionType):
+        return value.__module__ == "__main__" or is_learner_filename(value.__code__.co_filename)
+    if isinstance(value, type):
+        return value.__dict__.get("__module__") == "__main__"
+    return type(value).__dict__.get("__module__") == "__main__" and callable(value)
+
+
+def _from_jupyter(value: Any) -> bool:
+    """Callables that Jupyter's own packages put on their objects (ipykernel wires some up per instance)."""
+    func = getattr(value, "__func__", value)
+    module = getattr(func, "__module__", None) or ""
+    return module.partition(".")[0] in _JUPYTER_PACKAGES
+
+
+def _object_findings(label: str, obj: Any) -> list[str]:
+    found = []
+    own = getattr(obj, "__dict__", {})
+    cls = type(obj)
+    for name, value in list(own.items()):
+        shadows = callable(value) and callable(getattr(cls, name, None))
+        if learner_made(value) or (shadows and not _from_jupyter(value)):
+            found.append(f"{label}.{name} was replaced")
+    for klass in cls.__mro__:
+        if learner_made(klass):
+            found.append(f"{label} is an object of a class defined in a notebook cell ({klass.__name__})")
+            break
+        for name, value in list(vars(klass).items()):
+            if learner_made(value):
+                found.append(f"{klass.__name__}.{name} was replaced")
+    return found
+
+
+def current_shell() -> Any:
+    module = sys.modules.get("IPython.core.interactiveshell")
+    cls = getattr(module, "InteractiveShell", None)
+    return cls.instance() if cls is not None and cls.initialized() else None
+
+
+def output_path_findings(shell: Any = None) -> list[str]:
+    """What was changed on the way a cell's result and errors reach the notebook."""
+    shell = shell if shell is not None else current_shell()
+    if shell is None:
+        return []
+    found: list[str] = []
+    if sys.displayhook is not shell.displayhook:
+        found.append("sys.displayhook is not the notebook's display hook")
+    trap = getattr(shell, "display_trap", None)
+    if trap is not None and getattr(trap, "hook", shell.displayhook) is not shell.displayhook:
+        found.append("the notebook's display trap was given another hook")
+    roots = {
+        "shell": shell,
+        "displayhook": shell.displayhook,
+        "display_pub": shell.display_pub,
+        "display_formatter": shell.display_formatter,
+        "session": getattr(shell.displayhook, "session", None),
+        "sys.stdout": sys.stdout,
+        "sys.stderr": sys.stderr,
+    }
+    roots.update({f"formatter[{mime}]": f for mime, f in shell.display_formatter.formatters.items()
+                  if mime in ("text/plain", "text/html")})
+    for label, obj in roots.items():
+        if obj is not None:
+            found.extend(_object_findings(label, obj))
+    plain = shell.display_formatter.formatters.get("text/plain")
+    for registry in (getattr(plain, "type_printers", {}), getattr(plain, "deferred_printers", {})):
+        for key, printer in list(registry.items()):
+            if learner_made(printer):
+                found.append(f"a notebook cell registered its own text display for {getattr(key, '__name__', key)}")
+    return found
+
+
+def _library_modules(depth: int = 2) -> Iterable[tuple[str, ModuleType]]:
+    """The libraries' public namespaces: each root and the modules it exposes, ``depth`` levels down."""
+    seen: set[int] = set()
+    level = [(name, sys.modules[name]) for name in _LIBRARY_ROOTS if isinstance(sys.modules.get(name), ModuleType)]
+    for _ in range(depth + 1):
+        following = []
+        for name, module in level:
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            following.extend((f"{name}.{attr}", value) for attr, value in list(vars(module).items())
+                             if isinstance(value, ModuleType) and not attr.startswith("_"))
+        level = following
+
+
+def library_findings() -> list[str]:
+    """Names in built-ins, NumPy, TensorFlow or Keras modules rebound to a notebook cell's code."""
+    found = []
+    for name, module in _library_modules():
+        for attr, value in list(vars(module).items()):
+            if learner_made(value):
+                found.append(f"{name}.{attr} was replaced by code from a notebook cell")
+    return found
+
+
+def check_score_display(score: float, shell: Any = None) -> None:
+    """The score's text as nbgrader will read it must be the score itself.
+
+    ``%precision`` is put back to Python's own float display first: nbgrader reads the text,
+    and a rounded score could be more than the points earned.
+    """
+    shell = shell if shell is not None else current_shell()
+    if shell is None:
+        return
+    plain = shell.display_formatter.formatters.get("text/plain")
+    if getattr(plain, "float_precision", "") != "":
+        plain.float_precision = ""
+    text = shell.display_formatter.format(score)[0].get("text/plain", "")
+    try:
+        shown = float(text)
+    except ValueError:
+        shown = None
+    if shown is None or abs(shown - score) > 1e-9:
+        raise Tampered(f"the score {score!r} would be displayed as {text!r}")
