@@ -4,9 +4,10 @@ Generates N students (a third full marks, a third partial, a third broken) answe
 Keras layer) and q03 (a quick dtype exercise). The same answers go into
 
 - tfgrade notebooks (``%%tfcheck`` cells), graded with ``tfgrade grade --jobs J``;
-- an nbgrader course: a source notebook with nbgrader's standard cell metadata (answer cells, and
-  locked grade cells that call ``tfgrade.check`` and return the points), released with
-  ``nbgrader generate_assignment`` and graded with ``nbgrader autograde``.
+- an nbgrader course whose source notebook is written by ``tfgrade assign ex12 q03 --nbgrader``
+  (``--own-source``: a notebook written here with nbgrader's standard cell metadata and grade cells
+  that call ``tfgrade.check``), released with ``nbgrader generate_assignment`` and graded with
+  ``nbgrader autograde``. With ``tfgrade assign`` hidden checks count, so tfgrade grades ``--hidden``.
 
 It checks that every student gets the same total both ways, then prints both wall times and
 the ratio (nbgrader / tfgrade).
@@ -109,6 +110,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="students (default 20)")
     parser.add_argument("--jobs", type=int, default=2, help="tfgrade grade --jobs (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the generated folders")
+    parser.add_argument("--own-source", action="store_true",
+                        help="write the nbgrader source notebook here instead of with `tfgrade assign`")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tfgrade-bench-"))
@@ -121,8 +124,9 @@ def main() -> None:
             path.parent.mkdir(parents=True)
             nbformat.write(tfgrade_notebook(answers(kind)), str(path))
         out = work / "tfgrade-out"
+        hidden = [] if args.own_source else ["--hidden"]
         tfgrade_seconds = run([str(BIN / "tfgrade"), "grade", str(work / "tfgrade"), "--out", str(out),
-                               "--jobs", str(args.jobs), "--timeout", "600", "--force"], work)
+                               "--jobs", str(args.jobs), "--timeout", "600", "--force", *hidden], work)
         with open(out / "grades.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         tfgrade_total: dict[str, float] = {}
@@ -138,7 +142,11 @@ def main() -> None:
         (course / "nbgrader_config.py").write_text(
             "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
             f"c.CourseDirectory.root = {str(course)!r}\nc.ExecutePreprocessor.timeout = 600\n")
-        nbformat.write(nbgrader_source(maxima), str(course / "source" / "ps1" / "ps1.ipynb"))
+        source = course / "source" / "ps1" / "ps1.ipynb"
+        if args.own_source:
+            nbformat.write(nbgrader_source(maxima), str(source))
+        else:
+            run([str(BIN / "tfgrade"), "assign", "ex12", "q03", "--nbgrader", str(source)], work)
         run([str(BIN / "nbgrader"), "generate_assignment", "ps1", "--create", "--force"], course)
         released = nbformat.read(str(course / "release" / "ps1" / "ps1.ipynb"), as_version=4)
         for student, kind in students.items():
@@ -146,8 +154,11 @@ def main() -> None:
             notebook = nbformat.from_dict(json.loads(json.dumps(released)))
             for cell in notebook.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-                if grade_id.startswith("answer_"):
+                if grade_id.startswith("answer_"):          # --own-source
                     cell.source = code[grade_id.removeprefix("answer_")]
+                for exercise in (EX12, Q03):                # tfgrade assign: "<id>-answer", a %%tfanswer cell
+                    if grade_id == f"{exercise.id}-answer":
+                        cell.source = f"%%tfanswer {exercise.short_id}\n{code[exercise.short_id]}"
             target = course / "submitted" / student / "ps1" / "ps1.ipynb"
             target.parent.mkdir(parents=True)
             nbformat.write(notebook, str(target))
