@@ -2,18 +2,21 @@
 
 Exit codes:
   0  success (validate: every exercise proven; grade: every notebook graded)
-  1  validate found a violation, or grade could not grade some notebook (unreadable, crashed, timed out)
-  2  usage error (bad arguments, a bad setting in tfgrade.toml or TFGRADE_*, `new` over an existing folder)
-  3  unknown exercise or invalid exercise folder (list/validate: some folder of the catalog is broken)
+  1  validate found a violation, or grade could not fully grade some submission (see its status)
+  2  usage error (bad arguments, a bad setting in tfgrade.toml or TFGRADE_*, `new` over an existing folder,
+     a path to grade that does not exist, an unreachable Dask scheduler)
+  3  unknown exercise (also in grade --exercises) or invalid exercise folder (list/validate: some folder of
+     the catalog is broken)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -119,64 +122,74 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _expand(paths: Sequence[str]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        found.extend(sorted(path.rglob("*.ipynb")) if path.is_dir() else [path])
-    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
-
-
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
+    from .batch import BatchOptions, BatchProgress, BatchUsageError, grade_batch, parse_memory
+    from .batch.discovery import find_submissions
 
-    from .batch import grade_notebooks
-    from .render.text import render_text
-
-    paths = _expand(args.paths)
-    if not paths:
-        _console(stderr=True).print("No notebooks found under " + ", ".join(args.paths))
+    err = _console(stderr=True)
+    try:
+        memory = parse_memory(args.memory)
+        if args.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, not {args.jobs}")
+        if args.timeout <= 0:
+            raise ValueError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+        total = len(find_submissions(args.paths))
+    except (ValueError, BatchUsageError) as exc:
+        err.print(f"tfgrade grade: {exc}", markup=False)
         return EXIT_USAGE
+    options = BatchOptions(out=Path(args.out), jobs=args.jobs, timeout=args.timeout, memory=memory,
+                           include_hidden=args.hidden, exercises=tuple(args.exercises or ()), force=args.force,
+                           scheduler=args.scheduler, time_scale=_settings(args).time_scale)
+    try:
+        results = grade_batch(args.paths, options, progress=BatchProgress(total))
+    except BatchUsageError as exc:
+        err.print(f"tfgrade grade: {exc}", markup=False)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print(f"tfgrade grade: interrupted; what was graded is in {args.out} (run again to resume)")
+        return 130
+    _print_grades(results)
+    graded = sum(r.ok for r in results)
+    _console().print(f"{graded}/{len(results)} submission(s) fully graded; results in {args.out}"
+                     f" ({args.out}/grades.csv)", markup=False)
+    return EXIT_OK if graded == len(results) else EXIT_FAILED
+
+
+_TABLE_ROWS = 60    # beyond this, grades.csv is the place to read them
+
+
+def _print_grades(results: Sequence[Any]) -> None:
+    """One submission: its reports check by check; a few: a table of rows; a class: nothing here."""
+    from rich.table import Table
+
+    from .render.text import render_text
+    from .report import Report
+
     console = _console()
-    with Progress(console=_console(stderr=True), transient=True) as progress:
-        task = progress.add_task(f"grading {len(paths)} notebook(s)", total=len(paths))
-        results = grade_notebooks(paths, jobs=args.jobs, timeout=args.timeout, include_hidden=args.hidden,
-                                  on_done=lambda r: progress.advance(task))
-    bad = False
-    for result in results:
-        console.rule(f"{result.path}")
-        if result.status != "ok":
-            bad = True
-            console.print(f"[red]{result.status}[/red]: {result.problem}")
-        for report in result.reports:
-            console.print(render_text(report), markup=False)
-        for name in result.missing:
-            console.print(f"  {name}: no report (the cell never finished)", markup=False)
-        for error in result.cell_errors:
-            console.print(f"  [yellow]ordinary cell raised[/yellow] {error}")
-        if result.reports:
-            console.print(f"[bold]Total: {result.score:g} / {result.max_score:g}[/bold]  ({result.duration:.1f} s)")
-        if args.output_dir and result.executed is not None:
-            import nbformat
+    if len(results) == 1:
+        for row in results[0].rows:
+            if row.report is not None:
+                console.print(render_text(Report.from_dict(row.report)), markup=False)
+            else:
+                console.print(f"{row.exercise or '-'}: {row.status}: {row.reason}", markup=False)
+        console.print(f"Total: {results[0].score:g} / {results[0].max_score:g}", markup=False)
+        return
+    rows = [(r, row) for r in results for row in r.rows]
+    if len(rows) > _TABLE_ROWS:
+        return
+    table = Table("submission", "exercise", "score", "status", "reason")
+    for result, row in rows:
+        table.add_row(result.submission, row.exercise, f"{row.score:g}/{row.max_score:g}", row.status, row.reason)
+    console.print(table)
 
-            out = Path(args.output_dir) / Path(result.path).name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(result.executed, str(out))
-    if args.json:
-        payload = [{"notebook": r.path, "status": r.status, "problem": r.problem, "score": r.score,
-                    "max_score": r.max_score, "missing": list(r.missing),
-                    "reports": [rep.to_dict() for rep in r.reports]} for r in results]
-        Path(args.json).write_text(json.dumps(payload, indent=2))
-    if args.csv:
-        import csv
 
-        with open(args.csv, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["notebook", "exercise", "score", "max_score", "status"])
-            for r in results:
-                for rep in r.reports:
-                    writer.writerow([r.path, rep.exercise, rep.score, rep.max_score, r.status])
-    return EXIT_FAILED if bad else EXIT_OK
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from .gradescope import build_autograder
+
+    path = build_autograder(args.exercises, Path(args.output), include_hidden=not args.no_hidden,
+                            timeout=args.timeout)
+    _console().print(f"wrote {path}", markup=False)
+    return EXIT_OK
 
 
 def _positive_int(text: str) -> int:
@@ -219,15 +232,26 @@ def build_parser() -> argparse.ArgumentParser:
     asg.add_argument("exercises", nargs="+", help="exercise ids, in the order of the assignment")
     asg.add_argument("--nbgrader", required=True, metavar="OUT.ipynb", help="the source notebook to write")
     asg.set_defaults(run=_cmd_assign)
-    gr = sub.add_parser("grade", help="run notebooks in fresh kernels and report their scores")
-    gr.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
-    gr.add_argument("-j", "--jobs", type=int, default=1, help="kernels at once (default 1)")
-    gr.add_argument("--timeout", type=float, default=900, help="seconds a cell may run (default 900)")
+    gr = sub.add_parser("grade", help="grade a class's notebooks, isolated, into a results folder")
+    gr.add_argument("paths", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
+    gr.add_argument("--out", required=True, metavar="DIR",
+                    help="results folder: grades.csv and one JSON per submission")
+    gr.add_argument("-j", "--jobs", type=int, default=max(1, os.cpu_count() or 1),
+                    help="submissions graded at once (default: the number of CPUs)")
+    gr.add_argument("--timeout", type=float, default=900, help="seconds one submission may run in all (default 900)")
+    gr.add_argument("--memory", default="4G", help="resident memory one submission may use (default 4G)")
     gr.add_argument("--hidden", action="store_true", help="also run hidden checks")
-    gr.add_argument("--json", help="write all reports as JSON to this file")
-    gr.add_argument("--csv", help="write notebook,exercise,score,max_score,status rows to this file")
-    gr.add_argument("--output-dir", help="save the executed notebooks (with their result cards) here")
+    gr.add_argument("--exercises", nargs="+", metavar="ID", help="grade these exercises in every notebook "
+                    "(default: those of its %%%%tfcheck cells)")
+    gr.add_argument("--force", action="store_true", help="regrade submissions whose stored result is still valid")
+    gr.add_argument("--scheduler", metavar="ADDRESS", help="grade on this dask.distributed cluster")
     gr.set_defaults(run=_cmd_grade)
+    gs = sub.add_parser("gradescope", help="build a Gradescope autograder for these exercises")
+    gs.add_argument("exercises", nargs="+", metavar="ID")
+    gs.add_argument("-o", "--output", default="autograder.zip")
+    gs.add_argument("--no-hidden", action="store_true", help="leave hidden checks out of the autograder")
+    gs.add_argument("--timeout", type=float, default=900, help="seconds a submission may run (default 900)")
+    gs.set_defaults(run=_cmd_gradescope)
     return parser
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tfgrade.batch import grade_notebook
+from tfgrade.batch import BatchOptions, grade_batch
 from tfgrade.catalog import builtin_exercises_dir, list_exercises
 from tfgrade.workbook import build_workbook, write_workbook
 
@@ -38,12 +38,11 @@ def test_workbook_has_a_tfcheck_cell_per_exercise():
 @pytest.mark.slow
 def test_solutions_workbook_gets_full_marks_top_to_bottom(tmp_path):
     path = write_workbook(tmp_path / "solutions.ipynb", solutions=True)
-    result = grade_notebook(path, timeout=600, include_hidden=True)
-    assert result.status == "ok", result.problem
-    assert not result.missing, result.missing
+    (result,) = grade_batch([path], BatchOptions(out=tmp_path / "out", timeout=600, include_hidden=True))
+    assert result.ok, [(r.exercise, r.status, r.reason) for r in result.rows]
     assert not result.cell_errors, result.cell_errors
-    graded = {r.exercise: r for r in result.reports}
+    graded = {r.exercise: r.report for r in result.rows}
     assert set(graded) == {e.id for e in list_exercises()}
     for exercise_id, report in graded.items():
-        lost = [(c.id, c.status, c.message[:120]) for c in report.checks if c.status != "pass"]
-        assert report.score == report.max_score > 0, (exercise_id, lost, report.cell_error)
+        lost = [(c["id"], c["status"], c["message"][:120]) for c in report["checks"] if c["status"] != "pass"]
+        assert report["score"] == report["max_score"] > 0, (exercise_id, lost, report["cell_error"])

@@ -104,7 +104,7 @@ def test_usage_errors_exit_2(course, tmp_path, capsys):
     assert info.value.code == EXIT_USAGE
     empty = tmp_path / "no-notebooks"
     empty.mkdir()
-    assert main(["grade", str(empty)]) == EXIT_USAGE
+    assert main(["grade", str(empty), "--out", str(tmp_path / "out")]) == EXIT_USAGE
 
 
 def test_list_and_show(course, capsys):

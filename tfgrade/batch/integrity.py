@@ -1,0 +1,119 @@
+"""Keep a submission's code from changing how it is graded.
+
+Checks run in the same process as the submission (they need its objects), so a notebook could
+replace tfgrade's engine, its pytest plugin, pytest itself or ``numpy.allclose`` before its
+``%%tfcheck`` cell. :class:`Baseline` records, before any submission code runs, the module
+attributes of the grading stack (and, for tfgrade / pytest / pluggy, their classes' attributes
+and functions' code); :meth:`Baseline.restore` puts back whatever differs and names it.
+Run before grading, it undoes tampering; run after grading, a non-empty answer means code run
+by the checks changed the grading stack while it graded, and that grade is not trusted.
+
+Residual risk (documented in the README): code that digs the grader's objects out of memory
+(``gc``, frames) can still interfere; in-process grading cannot rule that out.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+__all__ = ["Baseline", "GRADING_STACK"]
+
+# Restored deeply (module attributes, class attributes, function code).
+_DEEP = ("tfgrade", "pytest", "_pytest", "pluggy", "iniconfig")
+# Restored shallowly (module-level functions and classes): what checks and the channel call.
+_SHALLOW = ("numpy", "keras", "tensorflow", "builtins", "json", "os", "io", "math", "multiprocessing",
+            "pickle", "struct", "dataclasses", "copy", "operator", "functools", "inspect", "traceback", "re")
+GRADING_STACK = _DEEP + _SHALLOW
+_CODE_ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
+_SCALARS = (bool, int, float, type(None))
+
+
+def _root(name: str) -> str:
+    return name.partition(".")[0]
+
+
+def _is_code_like(value: Any) -> bool:
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type, types.MethodType,
+                              types.MethodDescriptorType, types.WrapperDescriptorType, classmethod,
+                              staticmethod, property))
+
+
+def _restorable(value: Any, deep: bool) -> bool:
+    if deep:
+        return not isinstance(value, _SCALARS)
+    # numpy 2's functions are dispatcher objects, not functions: any callable but a module counts.
+    return _is_code_like(value) or (callable(value) and not isinstance(value, types.ModuleType))
+
+
+class Baseline:
+    def __init__(self) -> None:
+        self.modules: dict[str, types.ModuleType] = {}
+        self.attributes: dict[str, dict[str, Any]] = {}
+        self.classes: dict[type, dict[str, Any]] = {}
+        self.functions: dict[types.FunctionType, tuple[Any, ...]] = {}
+        for name, module in list(sys.modules.items()):
+            if not isinstance(module, types.ModuleType) or _root(name) not in GRADING_STACK:
+                continue
+            deep = _root(name) in _DEEP
+            if deep:
+                self.modules[name] = module
+            try:
+                namespace = dict(vars(module))
+            except TypeError:
+                continue
+            # Scalars (flags, counters) change legitimately while tfgrade runs: left alone.
+            self.attributes[name] = {k: v for k, v in namespace.items() if _restorable(v, deep)}
+            if deep:
+                for value in namespace.values():
+                    self._remember(value, name)
+
+    def _remember(self, value: Any, module: str) -> None:
+        if isinstance(value, types.FunctionType) and value not in self.functions:
+            self.functions[value] = tuple(getattr(value, a) for a in _CODE_ATTRS)
+        elif isinstance(value, type) and getattr(value, "__module__", "") == module and value not in self.classes:
+            members = dict(vars(value))
+            self.classes[value] = members
+            for member in members.values():
+                inner = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
+                if isinstance(inner, types.FunctionType) and inner not in self.functions:
+                    self.functions[inner] = tuple(getattr(inner, a) for a in _CODE_ATTRS)
+
+    def restore(self) -> list[str]:
+        """Put the grading stack back as recorded; the names that had changed."""
+        changed: list[str] = []
+        for name, module in self.modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+                changed.append(f"sys.modules[{name!r}]")
+        for name, recorded in self.attributes.items():
+            module = sys.modules.get(name)
+            if module is None:
+                continue
+            current = vars(module)
+            for key, value in recorded.items():
+                if current.get(key, _MISSING) is not value:
+                    try:
+                        setattr(module, key, value)
+                    except (AttributeError, TypeError):
+                        continue
+                    changed.append(f"{name}.{key}")
+        for cls, recorded in self.classes.items():
+            current = vars(cls)
+            for key, value in recorded.items():
+                if current.get(key, _MISSING) is not value:
+                    try:
+                        setattr(cls, key, value)
+                    except (AttributeError, TypeError):
+                        continue
+                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
+        for function, recorded in self.functions.items():
+            for attr, value in zip(_CODE_ATTRS, recorded):
+                if getattr(function, attr) is not value:
+                    setattr(function, attr, value)
+                    changed.append(f"{function.__module__}.{function.__qualname__}.{attr}")
+        return changed
+
+
+_MISSING = object()
