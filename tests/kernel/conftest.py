@@ -13,7 +13,9 @@ from tfgrade.report import MIME_TYPE
 
 
 def kernel_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    # ipykernel does not forward fd-level output to cells while PYTEST_CURRENT_TEST is set:
+    # a kernel under test must see what a learner's kernel sees.
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
     env.update(extra)
     return env
