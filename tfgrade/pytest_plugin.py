@@ -168,6 +168,11 @@ class TfgradePlugin:
         return self.context.exercise
 
     @pytest.fixture
+    def time_scale(self) -> float:
+        """The grader's ``time_scale``: budgets a check enforces itself scale with it, like time limits."""
+        return self.context.time_scale
+
+    @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         # Per-check seed derived from the exercise seed and the check's name: order-independent.
         return np.random.default_rng([self.context.seed, *request.node.name.encode()])
