@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.gpu
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf  # noqa: E402 - a required dependency: a broken install fails loudly
 
 GPUS = tf.config.list_physical_devices("GPU")
 if not GPUS:
