@@ -113,11 +113,16 @@ MUTATIONS = (
     Mutation("report", "tfgrade/report.py", 'if schema != SCHEMA:', 'if False:', "unknown report schemas are read",
              ("tests/unit/test_report.py",)),
     # -- batch -------------------------------------------------------------------------------------------
-    Mutation("batch", "tfgrade/batch.py", "    return [results[p] for p in paths]", "    return list(results.values())",
-             "batch results come back in completion order", ("tests/kernel/test_batch.py",)),
-    Mutation("batch", "tfgrade/batch.py", "except Exception as exc:   # a worker that broke",
-             "except OSError as exc:   # a worker that broke",
-             "the pool's safety net for a worker that raises never matches", ("tests/kernel/test_batch.py",)),
+    Mutation("batch", "tfgrade/batch/pool.py", "            results[index] = result\n",
+             "            results.append(result)\n", "batch results come back in completion order",
+             ("tests/batch/test_resume.py", "-k", "input_order")),
+    Mutation("batch", "tfgrade/batch/pool.py",
+             "                    except Exception as exc:   # the safety net: one task's failure stays its own\n"
+             "                        result = run.task.fail",
+             "                    except OSError as exc:   # the safety net: one task's failure stays its own\n"
+             "                        result = run.task.fail",
+             "the pool's safety net for a worker that raises never matches",
+             ("tests/batch/test_resume.py", "-k", "input_order")),
 )
 
 
@@ -159,10 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         copy = Path(tmp) / "repo"
         _copy_repository(copy)
         (copy / ".venv").symlink_to(ROOT / ".venv")
+        # A mutant only counts as killed if its tests pass on the unmutated code.
+        baseline = {tests: _run_tests(copy, tests, args.timeout)[0] for tests in dict.fromkeys(m.tests for m in chosen)}
+        for tests, outcome in baseline.items():
+            if outcome != "survived":
+                print(f"BASELINE FAILS ({outcome}): {' '.join(tests)}", flush=True)
         for mutation in chosen:
             path = copy / mutation.path
             source = path.read_text(encoding="utf-8")
-            if mutation.original not in source:
+            if baseline[mutation.tests] != "survived":
+                outcome, took = "baseline fails", 0.0
+            elif mutation.original not in source:
                 outcome, took = "stale", 0.0
             else:
                 path.write_text(source.replace(mutation.original, mutation.mutated, 1), encoding="utf-8")
@@ -174,12 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             if outcome == "survived":
                 survivors.append(mutation)
             print(f"{outcome:17} {took:6.1f} s  {mutation.module:10} {mutation.what}", flush=True)
-    print("\nmodule       killed  survived  stale")
+    print("\nmodule       killed  survived  stale  baseline-fails")
     for module, counts in figures.items():
-        print(f"{module:12} {counts['killed']:6}  {counts['survived']:8}  {counts['stale']:5}")
+        print(f"{module:12} {counts['killed']:6}  {counts['survived']:8}  {counts['stale']:5}  {counts['baseline']:14}")
     for mutation in survivors:
         print(f"SURVIVED: {mutation.module}: {mutation.what} ({mutation.path})")
-    return 1 if survivors else 0
+    return 1 if survivors or any(o != "survived" for o in baseline.values()) else 0
 
 
 if __name__ == "__main__":
