@@ -133,7 +133,9 @@ def _copy_repository(target: Path) -> None:
 
 def _run_tests(copy: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
     env = {**os.environ, "PYTHONPATH": str(copy), "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-    command = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "-p", "no:cacheprovider", "--timeout", "300"]
+    # pytest-timeout's thread method: its SIGALRM method would run an itimer under the time-limit tests.
+    command = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "-p", "no:cacheprovider",
+               "--timeout", "300", "--timeout-method", "thread"]
     began = time.monotonic()
     try:
         done = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
