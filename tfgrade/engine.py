@@ -26,7 +26,7 @@ from .pytest_plugin import GradingContext, TfgradePlugin
 from .report import CheckResult, Diagnostic, Report
 from .spec import Exercise
 
-__all__ = ["grade", "observe_cell", "run_and_grade", "seed_everything"]
+__all__ = ["grade", "observe_cell", "run_and_grade", "seed_everything", "collect_checks", "CollectedCheck"]
 
 # Environment variables that would let a user's pytest set-up leak into grading.
 _PYTEST_ENV = {"PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -150,6 +150,49 @@ def _run_pytest(exercise: Exercise, plugin: TfgradePlugin, include_hidden: bool)
         if str(exercise.folder) in sys.path:
             sys.path.remove(str(exercise.folder))
         _drop_modules_under(exercise.folder)
+
+
+@dataclasses.dataclass(frozen=True)
+class CollectedCheck:
+    id: str
+    points: float
+    hidden: bool
+
+
+class _CollectOnly:
+    """A pytest plugin that collects the checks, reads their ``points`` markers and runs none."""
+
+    def __init__(self) -> None:
+        self.checks: list[CollectedCheck] = []
+        self.errors: list[str] = []
+
+    def pytest_configure(self, config: Any) -> None:
+        from .pytest_plugin import MARKERS
+
+        for name, text in MARKERS.items():
+            config.addinivalue_line("markers", f"{name}: {text}" if not text.startswith(name) else text)
+
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed:
+            self.errors.append(str(report.longrepr).strip().splitlines()[-1])
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        from .pytest_plugin import check_id
+
+        for item in items:
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker and marker.args else 1.0
+            self.checks.append(CollectedCheck(check_id(item.name), points, item.path.name.startswith("hidden_")))
+        items[:] = []
+
+
+def collect_checks(exercise: Exercise, include_hidden: bool) -> tuple[list[CollectedCheck], list[str]]:
+    """The exercise's checks and their points, collected (not run) with grading's own pytest set-up,
+    so points markers, defaults and parametrised checks count exactly as in a Report; and the
+    collection errors, if any."""
+    collector = _CollectOnly()
+    _run_pytest(exercise, collector, include_hidden)  # type: ignore[arg-type]
+    return collector.checks, collector.errors
 
 
 def _run_checks(exercise: Exercise, context: GradingContext, include_hidden: bool) -> TfgradePlugin:

@@ -14,8 +14,6 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from ..spec import Exercise, exercise_version, load_exercise
 
 __all__ = ["ExerciseSnapshot", "CheckFacts", "snapshot_exercise", "materialize", "collect_check_facts"]
@@ -73,39 +71,11 @@ def materialize(snapshot: ExerciseSnapshot, parent: Path, replace: bool = False)
     return exercise
 
 
-class _CollectPoints:
-    """A pytest plugin that only reads the checks' ``points`` markers."""
-
-    def __init__(self) -> None:
-        self.checks: list[tuple[str, float, bool]] = []
-        self.errors: list[str] = []
-
-    def pytest_configure(self, config: Any) -> None:
-        from ..pytest_plugin import MARKERS
-
-        for name, text in MARKERS.items():
-            config.addinivalue_line("markers", f"{name}: {text}" if not text.startswith(name) else text)
-
-    def pytest_collectreport(self, report: Any) -> None:
-        if report.failed:
-            self.errors.append(str(report.longrepr).strip().splitlines()[-1])
-
-    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
-        from ..pytest_plugin import check_id
-
-        for item in items:
-            marker = item.get_closest_marker("points")
-            points = float(marker.args[0]) if marker and marker.args else 1.0
-            self.checks.append((check_id(item.name), points, item.path.name.startswith("hidden_")))
-        items[:] = []     # collect only: nothing is run
-
-
 def collect_check_facts(exercise: Exercise, include_hidden: bool) -> CheckFacts:
     """Collect (not run) the exercise's checks and add up their points."""
-    from ..engine import _run_pytest   # the engine's own pytest set-up, so collection sees what grading sees
+    from ..engine import collect_checks
 
-    plugin = _CollectPoints()
-    _run_pytest(exercise, plugin, include_hidden)  # type: ignore[arg-type]
-    if plugin.errors:
-        raise RuntimeError(f"exercise {exercise.id}: its checks could not be collected ({plugin.errors[0]})")
-    return CheckFacts(round(sum(p for _, p, _ in plugin.checks), 4), tuple(plugin.checks))
+    checks, errors = collect_checks(exercise, include_hidden)
+    if errors:
+        raise RuntimeError(f"exercise {exercise.id}: its checks could not be collected ({errors[0]})")
+    return CheckFacts(round(sum(c.points for c in checks), 4), tuple((c.id, c.points, c.hidden) for c in checks))

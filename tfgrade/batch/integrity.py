@@ -89,25 +89,10 @@ class Baseline:
                 changed.append(f"sys.modules[{name!r}]")
         for name, recorded in self.attributes.items():
             module = sys.modules.get(name)
-            if module is None:
-                continue
-            current = vars(module)
-            for key, value in recorded.items():
-                if current.get(key, _MISSING) is not value:
-                    try:
-                        setattr(module, key, value)
-                    except (AttributeError, TypeError):
-                        continue
-                    changed.append(f"{name}.{key}")
+            if module is not None:
+                changed.extend(_put_back(module, recorded, name))
         for cls, recorded in self.classes.items():
-            current = vars(cls)
-            for key, value in recorded.items():
-                if current.get(key, _MISSING) is not value:
-                    try:
-                        setattr(cls, key, value)
-                    except (AttributeError, TypeError):
-                        continue
-                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
+            changed.extend(_put_back(cls, recorded, f"{cls.__module__}.{cls.__qualname__}"))
         for function, recorded in self.functions.items():
             for attr, value in zip(_CODE_ATTRS, recorded):
                 if getattr(function, attr) is not value:
@@ -117,3 +102,17 @@ class Baseline:
 
 
 _MISSING = object()
+
+
+def _put_back(owner: Any, recorded: dict[str, Any], label: str) -> list[str]:
+    """Set back every recorded attribute of ``owner`` that differs now; the names of those changed."""
+    changed = []
+    current = vars(owner)
+    for key, value in recorded.items():
+        if current.get(key, _MISSING) is not value:
+            try:
+                setattr(owner, key, value)
+            except (AttributeError, TypeError):
+                continue
+            changed.append(f"{label}.{key}")
+    return changed
