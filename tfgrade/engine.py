@@ -20,6 +20,7 @@ from .check_results import STOPPED
 from .config import Settings, load_settings
 from .error_text import clean_text, missing_setup_name, setup_names
 from .observations import CellOutcome, Observations
+from .patching import environ_set
 from .probes import ProbeContext, ProbeSession
 from .probes.output import redirect_own_thread
 from .pytest_plugin import GradingContext, TfgradePlugin
@@ -40,22 +41,8 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-@contextmanager
-def _isolated_pytest_env() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in _PYTEST_ENV}
-    try:
-        for key, value in _PYTEST_ENV.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _isolated_pytest_env() -> Any:
+    return environ_set(_PYTEST_ENV)
 
 
 _CHECK_MODULE_NAMES = ("checks", "hidden_checks", "_support")

@@ -11,7 +11,6 @@ import ast
 import itertools
 import linecache
 import re
-import sys
 import time
 import traceback
 from types import TracebackType

@@ -22,12 +22,13 @@ interrupt that arrives inside is raised right after the window, once state is wh
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
-__all__ = ["Patches", "patched", "RestoreError", "interrupts_deferred"]
+__all__ = ["Patches", "patched", "RestoreError", "interrupts_deferred", "environ_set"]
 
 _MISSING = object()
 
@@ -134,3 +135,22 @@ def interrupts_deferred() -> Iterator[None]:
                 deferred.previous(*deferred.pending)
             elif deferred.previous == signal.SIG_DFL:
                 raise KeyboardInterrupt
+
+
+@contextmanager
+def environ_set(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set environment variables for the block (``None``: unset); each is put back after."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

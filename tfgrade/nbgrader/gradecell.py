@@ -19,13 +19,14 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 from ..errors import TfgradeError
+from ..patching import environ_set
 from ..report import Diagnostic, Report
 from ..spec import Exercise, load_exercise
 from . import guard
-from .fingerprint import NOT_GRADING_FILES, hidden_digest, visible_digest
+from .fingerprint import hidden_digest, visible_digest
 from .quiet import captured_diagnostics, stderr_kept_out
 
 __all__ = ["grade_here", "PARTS", "initial_environment"]
@@ -43,24 +44,6 @@ def initial_environment() -> dict[str, str]:
         return dict(os.environ)
     pairs = (entry.partition(b"=") for entry in raw.split(b"\0") if b"=" in entry)
     return {k.decode(errors="replace"): v.decode(errors="replace") for k, _, v in pairs}
-
-
-@contextmanager
-def _environment(values: Mapping[str, str], names: tuple[str, ...]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        for name in names:
-            if name in values:
-                os.environ[name] = values[name]
-            else:
-                os.environ.pop(name, None)
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
@@ -130,7 +113,7 @@ def _grade(exercise_id: str, part: str, digest: str, namespace: Any, shell: Any)
     from ..engine import grade
 
     environ = initial_environment()
-    with _environment(environ, ("TFGRADE_EXERCISES", "TFGRADE_DATA")):
+    with environ_set({name: environ.get(name) for name in ("TFGRADE_EXERCISES", "TFGRADE_DATA")}):
         # Settings come from the kernel's starting environment only: a cell can rewrite
         # os.environ, and the notebook's folder (where a tfgrade.toml could sit) is the learner's.
         settings = load_settings(environ=environ, folder=Path(__file__).parent, include_hidden=part == "hidden",
