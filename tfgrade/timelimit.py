@@ -117,7 +117,9 @@ class TimeLimit:
     def _stop_watching(self) -> None:
         with self._lock:
             self._finished.set()
-            _raise_async(self._target, None)        # drop a timeout sent but not yet delivered
+        # A timeout sent but not yet delivered arrives at the next Python call below, and
+        # __exit__ retries. (Clearing it with PyThreadState_SetAsyncExc(NULL) instead leaves
+        # CPython 3.11's eval breaker set: under a trace or profile function it spins forever.)
         if self._on_main_thread:
             signal.signal(signal.SIGALRM, self._previous_handler)  # type: ignore[arg-type]
             self._on_main_thread = False

@@ -263,6 +263,45 @@ def test_a_broad_except_in_learner_code_does_not_swallow_the_time_limit():
     assert "main: stopped" in out, out
 
 
+_UNDER_A_TRACER_SCRIPT = """
+import sys, time
+from tfgrade.errors import CheckTimeout
+from tfgrade.timelimit import time_limit
+
+def spin(seconds):
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        pass
+
+sys.{install}(lambda *args: None)      # a debugger, coverage or profiler, as a learner may run one
+for attempt in range(3):
+    try:
+        with time_limit(0.2):
+            spin(1.0)
+        print("not stopped", flush=True)
+    except CheckTimeout:
+        print("stopped", attempt, flush=True)
+sys.{install}(None)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("install", ["settrace", "setprofile"])
+def test_a_limit_that_fires_under_a_tracer_or_profiler_ends(install):
+    """With a trace or profile function active (a debugger, coverage, cProfile), leaving a
+    limit that fired must not spin: the kernel would hang at 100% CPU."""
+    import subprocess
+    import sys
+
+    script = _UNDER_A_TRACER_SCRIPT.replace("{install}", install)
+    try:
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+        out = result.stdout
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+    assert out.split() == ["stopped", "0", "stopped", "1", "stopped", "2", "done"], out
+
+
 def test_an_on_stuck_that_raises_writes_nothing_and_the_limit_still_holds(capfd, monkeypatch):
     release = threading.Event()
     escaped: list[BaseException] = []             # what would reach threading.excepthook (the cell's stderr)
