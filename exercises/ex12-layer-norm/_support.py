@@ -116,18 +116,32 @@ def _call_problem(layer_cls):
 
 
 _PROBLEMS = {"build": _build_problem, "call": _call_problem}
+# What each stage gave, per learner class, for this grading run (this module is loaded afresh
+# for each run): every check asks, and building the layer twice per check is most of their time.
+_STAGE_OUTCOMES = {}
+
+
+def _stage_outcome(layer_cls, stage):
+    """``(problem, exception)`` for ``stage``: a message, or what the learner's code raised."""
+    key = (id(layer_cls), stage)
+    if key not in _STAGE_OUTCOMES:
+        try:
+            outcome = (_PROBLEMS[stage](layer_cls), None)
+        except Exception as exc:
+            outcome = (None, exc)
+        _STAGE_OUTCOMES[key] = (layer_cls, outcome)   # the class is kept so its id is not reused
+    return _STAGE_OUTCOMES[key][1]
 
 
 def require_stage(layer_cls, stage, check_name):
     """Fail (in the stage's owner check) or skip (elsewhere) when the layer cannot reach ``stage``."""
     for current in ("build", "call"):
         owner, title = STAGE_OWNERS[current]
-        try:
-            problem = _PROBLEMS[current](layer_cls)
-        except Exception as exc:
+        problem, raised = _stage_outcome(layer_cls, current)
+        if raised is not None:
             if check_name == owner:
-                raise
-            problem = exc
+                raise raised
+            problem = raised
         if problem is not None:
             if check_name == owner:
                 raise AssertionError(problem)
