@@ -14,6 +14,9 @@ if [ "${1:-}" = "--test" ]; then
 else
   .venv/bin/python -m pip install --quiet -e .
 fi
+# Bytecode for the editable package, as a wheel install writes it: a grade cell re-imports tfgrade
+# from disk, and with PYTHONDONTWRITEBYTECODE set nothing would ever cache the compiled modules.
+PYTHONDONTWRITEBYTECODE= .venv/bin/python -m compileall -q tfgrade >/dev/null
 # A kernelspec inside the venv, so notebooks run by tfgrade and the tests use this Python.
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 
