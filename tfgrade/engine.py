@@ -53,7 +53,7 @@ def _drop_modules_under(folder: Path) -> None:
     # Check modules are imported by the folder's own path (or its resolved form): prefixes are
     # enough, and resolving every loaded module's file would cost ~0.1 s with TensorFlow loaded.
     roots = tuple({os.path.abspath(folder) + os.sep, os.path.realpath(folder) + os.sep})
-    for name, module in list(sys.modules.items()):
+    for name, module in sys.modules.copy().items():   # one C-level copy: a finalizer run by gc may import
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and file.startswith(roots):
             del sys.modules[name]

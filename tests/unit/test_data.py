@@ -341,3 +341,35 @@ def test_report_of_a_later_graded_cell_says_the_stand_in_served(tmp_path):
     assert report.data == {"fashion_mnist": {"source": "stand-in", "train": 60_000, "test": 10_000}}
     notes = [d for d in report.diagnostics if d.kind == "data"]
     assert len(notes) == 1 and "offline mode is on" in notes[0].message
+
+
+def test_installing_the_hook_survives_a_finalizer_that_imports(monkeypatch):
+    """Garbage collection can run a finalizer in the middle of the walk over sys.modules; one
+    that imports (a ResourceWarning being formatted, say) must not break the install."""
+    import gc
+    import types
+
+    added = []
+
+    class ImportsWhenCollected:
+        def __init__(self) -> None:
+            self.cycle = self
+
+        def __del__(self) -> None:
+            name = f"_tfgrade_test_finalizer_module_{len(added)}"
+            sys.modules[name] = types.ModuleType(name)
+            added.append(name)
+            if len(added) < 500:
+                ImportsWhenCollected()     # more garbage: the next collection imports again
+
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1, 1, 1)     # a collection at nearly every allocation
+    try:
+        ImportsWhenCollected()
+        keras_hook.install_offline_fallback(offline=True)
+    finally:
+        gc.set_threshold(*threshold)
+        for name in added:
+            sys.modules.pop(name, None)
+    assert len(added) > 1, "no finalizer ran during the install: the test did not exercise what it means to"

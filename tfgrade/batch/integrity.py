@@ -53,7 +53,7 @@ class Baseline:
         self.attributes: dict[str, dict[str, Any]] = {}
         self.classes: dict[type, dict[str, Any]] = {}
         self.functions: dict[types.FunctionType, tuple[Any, ...]] = {}
-        for name, module in list(sys.modules.items()):
+        for name, module in sys.modules.copy().items():   # one C-level copy: a finalizer run by gc may import
             if not isinstance(module, types.ModuleType) or _root(name) not in GRADING_STACK:
                 continue
             deep = _root(name) in _DEEP

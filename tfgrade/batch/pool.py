@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..patching import interrupts_deferred
 from .channel import MAX_MESSAGE_BYTES, ChannelError, Sender, decode
 from .plan import Outcome
 from .sandbox import DEFAULT_MEMORY, can_drop_privileges, kill_tree, tree_rss
@@ -168,7 +169,10 @@ class LocalPool:
                     index = pending.pop()
                     slot = free.pop()
                     try:
-                        running.append(self._start(index, tasks[index], slot, root, target))
+                        # A Ctrl-C between starting a process and recording it would leave it untracked
+                        # (and multiprocessing joins it at exit): it waits until the process is recorded.
+                        with interrupts_deferred():
+                            running.append(self._start(index, tasks[index], slot, root, target))
                     except Exception as exc:   # the safety net: one task's failure stays its own
                         free.append(slot)
                         settle(index, tasks[index].fail(f"could not start grading: {type(exc).__name__}: {exc}"))
@@ -190,6 +194,10 @@ class LocalPool:
             for run in running:        # Ctrl-C or an error in the caller: leave no process behind
                 kill_tree(run.process.pid)
                 run.process.join(5)
+            for process in multiprocessing.active_children():
+                if process.name.startswith("tfgrade-grade-"):    # any left untracked
+                    kill_tree(process.pid)
+                    process.join(5)
             _force_remove(root)
         return results
 

@@ -134,7 +134,8 @@ def install_offline_fallback(data_dir: str | None = None, offline: bool = False)
             fallback = OfflineFallback(sources)
             sys.meta_path.insert(0, fallback)
         fallback.sources = sources
-        for name, module in sorted(sys.modules.items(), key=lambda item: "src" not in item[0]):
+        # A copy made in one step: building item tuples can run gc, whose finalizers may import.
+        for name, module in sorted(sys.modules.copy().items(), key=lambda item: "src" not in item[0]):
             if module is not None and _is_target(name):
                 fallback.patch(module)
         return fallback

@@ -31,7 +31,7 @@ def _tfgrade_grade(exercise, part, digest, points, fresh=("tfgrade", "pytest", "
             if c.__name__ == "ModuleSpec" and c.__module__ == "_frozen_importlib"
             and c.__init__.__code__.co_filename == "<frozen importlib._bootstrap>"][0].__init__.__globals__
     sys, ext, builtins = boot["sys"], boot["_bootstrap_external"], boot["__builtins__"]
-    for name in [n for n in sys.modules if n.partition(".")[0] in fresh]:
+    for name in [n for n in sys.modules.copy() if n.partition(".")[0] in fresh]:
         del sys.modules[name]
     here = ext._os.getcwd()
     try:    # the environment the kernel started with: a cell's os.environ[...] = ... does not reach it
