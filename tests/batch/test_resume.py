@@ -97,7 +97,10 @@ def test_ctrl_c_mid_batch_then_resume(tmp_path):
     command = [sys.executable, "-m", "tfgrade.cli", "grade", str(root), "--out", str(out), "--jobs", "1",
                "--timeout", "200"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C as a terminal sends it: with SIGINT's default action, whatever this test process inherited
+    # (a SIGINT ignored at start-up is never turned into KeyboardInterrupt by Python).
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     stored = out / "submissions"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and len(list(stored.glob("*.json"))) < 3:
