@@ -80,7 +80,19 @@ class Session:
         return page
 
     def shot(self, locator, name: str) -> None:
-        locator.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{name}.png"))
+        """Screenshot a card. The kernel's display update (recording a revealed hint, say) can
+        re-render the card while Playwright waits for it to hold still; the locator then finds
+        the new element on the next try. A screenshot is an artifact, never an assertion."""
+        from playwright.sync_api import Error
+
+        for attempt in range(5):
+            try:
+                locator.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{name}.png"), timeout=30_000)
+                return
+            except Error as error:
+                if "not attached" not in str(error) or attempt == 4:
+                    raise
+                locator.page.wait_for_timeout(500)
 
 
 def _assert_failing_rows_open(live) -> None:
