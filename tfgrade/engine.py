@@ -14,7 +14,7 @@ import warnings
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping
 
 from .check_results import STOPPED
 from .config import Settings, load_settings
@@ -23,9 +23,11 @@ from .observations import CellOutcome, Observations
 from .patching import environ_set
 from .probes import ProbeContext, ProbeSession
 from .probes.output import redirect_own_thread
-from .pytest_plugin import GradingContext, TfgradePlugin
 from .report import CheckResult, Diagnostic, Report
 from .spec import Exercise
+
+if TYPE_CHECKING:   # imported where grading starts: observing a cell (%%tfanswer) needs no pytest
+    from .pytest_plugin import GradingContext, TfgradePlugin
 
 __all__ = ["grade", "observe_cell", "run_and_grade", "seed_everything", "collect_checks", "CollectedCheck"]
 
@@ -187,6 +189,8 @@ def collect_checks(exercise: Exercise, include_hidden: bool) -> tuple[list[Colle
 def _run_checks(exercise: Exercise, context: GradingContext, include_hidden: bool) -> TfgradePlugin:
     """Run the checks; when a Stop came before they were all collected, collect them again
     (running none) so that every one of them is in the Report as lost."""
+    from .pytest_plugin import TfgradePlugin
+
     plugin = TfgradePlugin(context)
     _run_pytest(exercise, plugin, include_hidden)
     if plugin.stop_reason is not None and not plugin.collected:
@@ -246,6 +250,8 @@ def grade(
     seed = exercise.seed if settings.seed is None else settings.seed
     seed_everything(seed)
     cell: CellOutcome | None = observations.cell
+    from .pytest_plugin import GradingContext
+
     context = GradingContext(
         exercise=exercise, namespace=namespace, observations=observations, seed=seed,
         time_scale=settings.time_scale, on_progress=on_progress, setup_names=setup_names(exercise.setup_source),

@@ -20,8 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .render.bundle import static_bundle
 from .render.words import LABELS
-from .report import MIME_TYPE, Report
+from .report import Report
 
 __all__ = [
     "WIDGET_MIME_TYPE",
@@ -78,23 +79,6 @@ def widget_esm() -> str:
 @lru_cache(maxsize=1)
 def widget_css() -> str:
     return (js_dir() / "widget.css").read_text(encoding="utf-8")
-
-
-def _render_text(report: Report) -> str:
-    from .render.text import render_text   # lazy: renderers are only needed when displayed
-
-    return render_text(report)
-
-
-def static_bundle(report: Report) -> dict[str, Any]:
-    """The mime types any front end can show without a widget manager."""
-    from .render.html import render_html
-
-    return {
-        "text/plain": _render_text(report),
-        "text/html": render_html(report),
-        MIME_TYPE: report.to_dict(),
-    }
 
 
 def _anywidget_available() -> bool:

@@ -21,8 +21,8 @@ def check_trains_inside_a_model(working_cls, rng):
     # check's business, and fit's tracing and per-epoch machinery would cost ten times these steps.
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", run_eagerly=True)
     before = [np.array(w) for w in norm.get_weights()]
-    for batch in range(0, len(X), 16):
-        model.train_on_batch(X[batch:batch + 16], y[batch:batch + 16])
+    for batch in range(0, len(X), 32):
+        model.train_on_batch(X[batch:batch + 32], y[batch:batch + 32])
     after = norm.get_weights()
     moved = [not np.allclose(b, a) for b, a in zip(before, after)]
     assert all(moved), "Training a model that contains your layer should change both alpha and beta; one of them never moved."

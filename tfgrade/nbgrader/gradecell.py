@@ -178,7 +178,7 @@ def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float
         _refuse(str(exc))
     from IPython.display import display
 
-    from ..widget import static_bundle
+    from ..render.bundle import static_bundle
 
     display(static_bundle(report), raw=True)
     if any(c.id == "checks-module" for c in report.checks):
