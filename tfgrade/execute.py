@@ -13,6 +13,7 @@ import linecache
 import re
 import time
 import traceback
+from functools import lru_cache
 from types import TracebackType
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -28,6 +29,7 @@ _counter = itertools.count(1)
 _NOTEBOOK_CELL = re.compile(r"(^<ipython-input-|/ipykernel_\d+/\d+\.py$|^<cell line)")
 
 
+@lru_cache(maxsize=8192)   # the tamper scan asks about the same library files thousands of times
 def is_learner_filename(filename: str) -> bool:
     return filename.startswith(CELL_FILENAME_PREFIX) or bool(_NOTEBOOK_CELL.search(filename))
 

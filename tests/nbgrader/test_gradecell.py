@@ -65,6 +65,23 @@ def test_library_findings_name_a_replaced_numpy_function(monkeypatch):
     assert guard.library_findings() == ["numpy.allclose was replaced by code from a notebook cell"]
 
 
+def test_library_findings_name_replaced_methods_of_library_classes_and_their_bases(monkeypatch):
+    import keras
+
+    namespace = {"__name__": "__main__"}
+    exec("def call(self, inputs):\n    return inputs\ndef scale(self):\n    return 1.0\n", namespace)
+    # The reference a check compares with, made to agree with anything.
+    monkeypatch.setattr(keras.layers.LayerNormalization, "call", namespace["call"])
+    # A base class no public module names, reached through the MRO; a property this time.
+    base = keras.layers.Layer.__mro__[1]
+    monkeypatch.setattr(base, "tfgrade_test_scale", property(namespace["scale"]), raising=False)
+    found = guard.library_findings()
+    assert "keras.layers.LayerNormalization.call was replaced by code from a notebook cell" in found
+    assert f"{base.__module__}.{base.__qualname__}.tfgrade_test_scale was replaced by code from a notebook cell" in found
+    monkeypatch.undo()
+    assert guard.library_findings() == []
+
+
 @pytest.mark.parametrize(("score", "max_score", "points", "earned"), [
     (6.0, 7.0, 7.0, 6.0), (3.0, 6.0, 12.0, 6.0), (9.0, 7.0, 7.0, 7.0), (-1.0, 7.0, 7.0, 0.0),
     (float("nan"), 7.0, 7.0, 0.0), (0.0, 0.0, 7.0, 0.0),

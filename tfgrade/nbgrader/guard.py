@@ -8,9 +8,9 @@ here instead:
   publisher and formatters, error display, the kernel's session): any method replaced by
   code from a notebook cell, or shadowed on an instance, means a score could be swallowed
   or rewritten, and nbgrader gives a silent grade cell full points;
-- Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, which the
-  checks compute with: a function or class defined in a notebook cell there could make a
-  wrong answer pass.
+- Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, and the
+  methods of their classes, which the checks compute with: a function or class defined in a
+  notebook cell there could make a wrong answer pass.
 
 Either finding is an error (the cell scores 0, and the message says what was found).
 Limits: code that imitates library code (compiled under a library's file name, or a C
@@ -136,13 +136,34 @@ def _library_modules(depth: int = 2) -> Iterable[tuple[str, ModuleType]]:
         level = following
 
 
+def _members_made_in_cells(cls: type) -> Iterable[str]:
+    """Names in a class's own namespace bound to a notebook cell's code (properties included)."""
+    for name, member in list(vars(cls).items()):
+        if isinstance(member, property):
+            if any(part is not None and learner_made(part) for part in (member.fget, member.fset, member.fdel)):
+                yield name
+        elif learner_made(member):
+            yield name
+
+
 def library_findings() -> list[str]:
-    """Names in built-ins, NumPy, TensorFlow or Keras modules rebound to a notebook cell's code."""
+    """Names in built-ins, NumPy, TensorFlow or Keras modules, or in their classes (and those
+    classes' bases), rebound to a notebook cell's code: ``keras.layers.LayerNormalization.call``
+    replaced would make any layer match the Keras reference it is compared with."""
     found = []
+    classes_seen: set[int] = set()
     for name, module in _library_modules():
         for attr, value in list(vars(module).items()):
             if learner_made(value):
                 found.append(f"{name}.{attr} was replaced by code from a notebook cell")
+            elif isinstance(value, type) and id(value) not in classes_seen:
+                for cls in value.__mro__:
+                    if id(cls) in classes_seen or cls.__module__.partition(".")[0] not in _LIBRARY_ROOTS:
+                        continue
+                    classes_seen.add(id(cls))
+                    label = f"{name}.{attr}" if cls is value else f"{cls.__module__}.{cls.__qualname__}"
+                    found.extend(f"{label}.{member} was replaced by code from a notebook cell"
+                                 for member in _members_made_in_cells(cls))
     return found
 
 
