@@ -99,6 +99,7 @@ def _cmd_workbook(args: argparse.Namespace) -> int:
 
 def _cmd_assign(args: argparse.Namespace) -> int:
     from .nbgrader import write_source_notebook
+    from .nbgrader.assignment import timeout_note
 
     if not args.nbgrader.endswith(".ipynb"):
         _console(stderr=True).print(f"tfgrade assign: --nbgrader {args.nbgrader}: give a notebook path ending in .ipynb",
@@ -106,7 +107,10 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     path = write_source_notebook(Path(args.nbgrader), args.exercises, settings=_settings(args))
     _console().print(f"wrote the nbgrader source notebook {path}; put it in source/<assignment>/ "
-                     "and run `nbgrader generate_assignment <assignment>`")
+                     "and run `nbgrader generate_assignment <assignment>`", markup=False)
+    note = timeout_note(args.exercises, settings=_settings(args))
+    if note:
+        _console().print(note, markup=False)
     return EXIT_OK
 
 

@@ -148,3 +148,16 @@ def test_assign_command_writes_the_notebook_and_rejects_bad_input(tmp_path, caps
     assert main(["assign", "q99", "--nbgrader", str(out)]) == EXIT_INPUT
     with pytest.raises(ValueError, match="at least one exercise"):
         write_source_notebook(out, [])
+
+
+def test_assign_tells_course_staff_when_nbgrader_would_stop_a_long_answer_cell(tmp_path, capsys):
+    import re
+
+    assert main(["assign", "q03", "ex12", "--nbgrader", str(tmp_path / "quick.ipynb")]) == 0
+    assert "Execute.timeout" not in capsys.readouterr().out, "nbgrader's 30 s default is enough for these"
+    assert main(["assign", "q03", "ex13", "--nbgrader", str(tmp_path / "long.ipynb")]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    found = re.search(r"c\.Execute\.timeout = (\d+)", said)
+    assert found and "ex13" in said, said
+    # The answer cell may train for the exercise's whole budget, and its grade cells train again.
+    assert int(found.group(1)) >= 2 * get_exercise("ex13").budget["max_seconds"]

@@ -32,7 +32,10 @@ from .bootstrap import cell_source
 from .fingerprint import hidden_digest, visible_digest
 from .points import check_points
 
-__all__ = ["build_source_notebook", "write_source_notebook", "grade_cell_text"]
+__all__ = ["build_source_notebook", "write_source_notebook", "grade_cell_text", "timeout_note"]
+
+# nbgrader stops a cell after this many seconds unless nbgrader_config.py sets `c.Execute.timeout`.
+NBGRADER_CELL_TIMEOUT = 30
 
 _INTRO = (
     "# {title}\n\n"
@@ -135,3 +138,19 @@ def write_source_notebook(path: Path, ids: Iterable[str], *, title: str | None =
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(path))
     return path
+
+
+def timeout_note(ids: Iterable[str], *, settings: Settings | None = None) -> str | None:
+    """What course staff must set when an exercise's answer cell may run longer than nbgrader lets a
+    cell run by default (its ``[budget] max_seconds``); None when the default is enough."""
+    long = [(e.short_id, float(e.budget["max_seconds"])) for e in (get_exercise(i, settings=settings) for i in ids)
+            if isinstance(e.budget.get("max_seconds"), (int, float)) and e.budget["max_seconds"] > NBGRADER_CELL_TIMEOUT]
+    if not long:
+        return None
+    slowest = max(seconds for _, seconds in long)
+    named = ", ".join(f"{short} (up to {seconds:g} s)" for short, seconds in long)
+    # The grade cells of such an exercise train models again: leave them as much time as the answer.
+    suggested = int(2 * slowest + 60)
+    return (f"nbgrader stops a cell after {NBGRADER_CELL_TIMEOUT} s by default, and the answer cells of {named} train "
+            f"for longer: put `c.Execute.timeout = {suggested}` in nbgrader_config.py before autograding "
+            "(a stopped cell scores 0).")
