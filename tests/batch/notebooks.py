@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,13 @@ def declared_max(path: Path) -> float:
 
 EX12_MAX = declared_max(EX12.checks_path)    # visible checks only (no --hidden)
 MUTANT = next(m for m in EX12.mutants if m.name == "swapped_initialisers").source
+
+
+def with_line_in_call(source: str, line: str) -> str:
+    """``source`` with ``line`` as the first statement of its ``call`` method: code the checks run."""
+    match = re.search(r"\n(\s+)def call\(self[^\n]*\n", source)
+    assert match, "no call() method in the source"
+    return source[:match.end()] + match.group(1) + "    " + line + "\n" + source[match.end():]
 
 
 def fake_report(exercise: str = "ex12-layer-norm", score: float = 10.0) -> dict:

@@ -19,7 +19,8 @@ from tfgrade.batch import BatchOptions, grade_batch
 from tfgrade.catalog import get_exercise
 from tfgrade.report import MIME_TYPE
 
-from .notebooks import EX12, EX12_MAX, HEAD, MUTANT, Q03, fake_report, stored_report, tfcheck, write
+from .notebooks import (EX12, EX12_MAX, HEAD, MUTANT, Q03, fake_report, stored_report, tfcheck,
+                        with_line_in_call, write)
 
 pytestmark = [pytest.mark.batch, pytest.mark.slow]
 
@@ -124,6 +125,10 @@ def _class(root: Path, listener_port: int, out: Path) -> None:
     write(root / "hook_fake.ipynb", [*HEAD, HOOK_FAKE.format(fake=fake), tfcheck(MUTANT)])
     write(root / "display_fake.ipynb", [*HEAD, tfcheck(MUTANT), DISPLAY_FAKE.format(fake=fake)])
     write(root / "patched.ipynb", [*HEAD, PATCHED, tfcheck(MUTANT)])
+    # The same patch made from the layer's call(), which the checks run: after the grading code was checked.
+    write(root / "patched_while_graded.ipynb", [*HEAD, tfcheck(with_line_in_call(
+        MUTANT, "import tfgrade.pytest_plugin as p, tfgrade.report as r; p.TfgradePlugin._result = lambda self, item, "
+                "record: r.CheckResult(id=p.check_id(item.name), title='t', status='pass', points=1.0, max_points=1.0)"))])
     # Without root a submission runs as the grader's user and these writes would succeed (documented):
     # the vandal then writes nothing, so that running the suite never damages a checkout.
     targets = [get_exercise("ex12").checks_path, PACKAGE_FILE, good, root / "tfgrade.toml", out / "grades.csv",
@@ -197,6 +202,13 @@ def test_patched_grading_code_is_put_back_and_said(graded):
     row = _rows(graded[0]["patched.ipynb"])["ex12-layer-norm"]
     assert row.status == "ok"
     assert "put back" in row.reason and "tfgrade.engine.grade" in row.reason
+
+
+def test_grading_code_changed_by_code_the_checks_run_is_not_trusted(graded):
+    (row,) = graded[0]["patched_while_graded.ipynb"].rows
+    assert (row.exercise, row.score, row.status) == ("ex12-layer-norm", 0, "invalid report")
+    assert "code run by the checks replaced grading code" in row.reason
+    assert "tfgrade.pytest_plugin.TfgradePlugin._result" in row.reason
 
 
 def test_forged_channel_messages_are_refused(graded):

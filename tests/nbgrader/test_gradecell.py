@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tfgrade.catalog import get_exercise
 from tfgrade.nbgrader import gradecell, guard
 from tfgrade.nbgrader.quiet import captured_diagnostics, stderr_kept_out
 from tfgrade.report import Report
 from tfgrade.spec import load_exercise
 
+from ..batch.notebooks import with_line_in_call
 from ..unit._exercise_factory import write_exercise
 
 pytestmark = pytest.mark.nbgrader
@@ -63,6 +65,15 @@ def test_library_findings_name_a_replaced_numpy_function(monkeypatch):
     exec("def allclose(*a, **k):\n    return True\n", namespace)
     monkeypatch.setattr(np, "allclose", namespace["allclose"])
     assert guard.library_findings() == ["numpy.allclose was replaced by code from a notebook cell"]
+
+
+@pytest.mark.parametrize("builtin", [print, zip, slice])
+def test_library_findings_name_a_library_function_swapped_for_a_python_builtin(monkeypatch, builtin):
+    # Not a notebook cell's code, yet `assert_allclose = print` (or zip, slice) lets every comparison pass.
+    assert guard.library_findings() == []
+    monkeypatch.setattr(np.testing, "assert_allclose", builtin)
+    assert guard.library_findings() == [
+        f"numpy.testing.assert_allclose was replaced by Python's built-in {builtin.__name__}"]
 
 
 def test_library_findings_name_replaced_methods_of_library_classes_and_their_bases(monkeypatch):
@@ -183,6 +194,51 @@ def test_the_score_is_displayed_as_itself_or_refused(tmp_path, tamper, message):
         assert outcome == {"value": 6.0, "error": None}
     else:
         assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome
+
+
+# ex12 answers whose call() changes the grading code while the checks run it.
+_EX12_SCRIPT = textwrap.dedent('''
+    import json, sys
+    from IPython.core.interactiveshell import InteractiveShell
+    from tfgrade.catalog import get_exercise
+    from tfgrade.nbgrader.assignment import grade_cell_text
+    from tfgrade.nbgrader.fingerprint import visible_digest
+    shell = InteractiveShell.instance()
+    ex12 = get_exercise("ex12")
+    shell.run_cell(ex12.setup_source)
+    shell.run_cell(sys.argv[1])
+    result = shell.run_cell(grade_cell_text(ex12, "visible", visible_digest(ex12), 10.0))
+    error = result.error_in_exec
+    print("RESULT " + json.dumps({"value": result.result, "error": repr(error) if error else None}))
+''')
+# alpha left out of call(): output_matches_keras and output_with_random_alpha_beta fail (8 of 10)
+_NO_ALPHA = get_exercise("ex12").solution_source.replace("self.alpha * ", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("tamper", "named"), [
+    (None, None),
+    ("import sys; sys.modules['tfgrade.nbgrader.gradecell']._points_earned = lambda report, points: points",
+     "tfgrade.nbgrader.gradecell._points_earned"),
+    ("import sys; sys.modules['tfgrade.nbgrader.guard'].library_findings = list",
+     "tfgrade.nbgrader.guard.library_findings"),
+    # a module grading imports later (for the card), planted before it does
+    ("import sys, types; sys.modules['tfgrade.render.words'] = types.ModuleType('tfgrade.render.words')",
+     "sys.modules['tfgrade.render.words']"),
+])
+def test_grading_code_changed_by_code_the_checks_run_scores_nothing(tmp_path, tamper, named):
+    answer = _NO_ALPHA if tamper is None else with_line_in_call(_NO_ALPHA, tamper)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-P", "-c", _EX12_SCRIPT, answer], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    assert line, done.stdout[-2000:] + done.stderr[-2000:]
+    outcome = json.loads(line[-1][len("RESULT "):])
+    if tamper is None:
+        assert outcome == {"value": 8.0, "error": None}
+    else:
+        assert outcome["value"] is None and "Tampered" in outcome["error"], outcome
+        assert "code run by the checks changed the grading code" in outcome["error"] and named in outcome["error"]
 
 
 # A course exercise's hidden grade cell: the checks come from the grader's course folder, named by

@@ -8,7 +8,7 @@ Modules, in the order a submission meets them:
 - :mod:`.pool`       local grading processes forked from a TensorFlow-loaded server; limits
 - :mod:`.worker`     inside a grading process: run the cells, grade the ``%%tfcheck`` ones
 - :mod:`.sandbox`    isolation of a grading process (uid, network, environment, limits)
-- :mod:`.integrity`  put back grading code that a notebook replaced
+- :mod:`tfgrade.integrity`  put back grading code that a notebook replaced (shared with nbgrader grade cells)
 - :mod:`.channel`    the out-of-band report channel, and what the grader accepts on it
 - :mod:`.store`      the output folder: per-submission JSON, ``grades.csv``, resume
 - :mod:`.progress`   rich progress on a terminal, plain lines otherwise

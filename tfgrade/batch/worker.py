@@ -4,7 +4,7 @@ It confines itself (:mod:`.sandbox`), writes its own read-only copy of the exerc
 the notebook's code cells, in order, in an in-process IPython shell (``%load_ext tfgrade`` and
 other magics work as in a kernel). Outputs are never read back. At a ``%%tfcheck`` cell of an
 exercise the grader asked for, this module (not the magic, which the notebook could replace)
-puts the grading stack back as it was (:mod:`.integrity`), runs the cell under the probes and
+puts the grading stack back as it was (:mod:`tfgrade.integrity`), runs the cell under the probes and
 grades it with the batch's settings, and sends the Report to the grader over the channel.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, Callable
 from .channel import Sender
 from .discovery import CodeCell
 from .exercises import CheckFacts, ExerciseSnapshot, collect_check_facts, materialize
-from .integrity import Baseline
+from ..integrity import Baseline
 from .sandbox import enter_sandbox, prepare_private_folder, sandbox_uid
 from ..spec import exercise_version
 

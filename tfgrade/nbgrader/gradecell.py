@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import TfgradeError
+from ..integrity import DEEP, Baseline
 from ..patching import environ_set
 from ..report import Diagnostic, Report
 from ..spec import Exercise, load_exercise
@@ -157,6 +158,16 @@ def _refuse(message: str) -> None:
     raise guard.Tampered(text.strip())
 
 
+def _fresh_grading_code() -> Baseline:
+    """tfgrade, pytest and pluggy as this cell loaded them, with everything grading will use imported."""
+    import pytest  # noqa: F401 - loaded now, so that it is part of what is recorded
+
+    from .. import catalog, config, engine, pytest_plugin  # noqa: F401
+    from ..render import bundle  # noqa: F401
+
+    return Baseline(roots=DEEP)
+
+
 def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float:
     """Grade the notebook's namespace for one grade cell; return the points earned."""
     if part not in PARTS:
@@ -164,13 +175,21 @@ def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float
     points = float(points)
     shell = guard.current_shell()
     namespace = shell.user_ns if shell is not None else sys.modules["__main__"].__dict__
+    # The checks call the learner's code (a layer's call(), a loss), which could change the
+    # freshly loaded grading code while it grades: record it first, and put it back and name
+    # what changed before anything below trusts it.
+    put_back_grading_code = _fresh_grading_code().restore
     with stderr_kept_out() as captured:
         report = _grade(exercise_id, part, digest, namespace, shell)
+        changed = put_back_grading_code()
         findings = guard.library_findings() + guard.output_path_findings(shell)
+    if changed:
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        findings = [f"code run by the checks changed the grading code while it graded ({shown})", *findings]
     report = dataclasses.replace(report, diagnostics=(*report.diagnostics, *captured_diagnostics(captured)))
     if findings:
         shown = "; ".join(findings[:5]) + (f"; and {len(findings) - 5} more" if len(findings) > 5 else "")
-        _refuse(f"an earlier cell changed what grading relies on ({shown}).")
+        _refuse(f"the notebook's code changed what grading relies on ({shown}).")
     earned = _points_earned(report, points)
     try:
         guard.check_score_display(earned, shell)

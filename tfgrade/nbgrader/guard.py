@@ -10,7 +10,8 @@ here instead:
   or rewritten, and nbgrader gives a silent grade cell full points;
 - Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, and the
   methods of their classes, which the checks compute with: a function or class defined in a
-  notebook cell there could make a wrong answer pass.
+  notebook cell there (or one of Python's built-ins, such as ``print`` in place of
+  ``numpy.testing.assert_allclose``) could make a wrong answer pass.
 
 Either finding is an error (the cell scores 0, and the message says what was found).
 Limits: code that imitates library code (compiled under a library's file name, or a C
@@ -37,7 +38,7 @@ _JUPYTER_PACKAGES = ("IPython", "ipykernel", "traitlets", "jupyter_client", "com
 
 
 class Tampered(RuntimeError):
-    """An earlier cell changed something the grading relies on."""
+    """The notebook's code (an earlier cell, or code the checks ran) changed what grading relies on."""
 
 
 def learner_made(value: Any) -> bool:
@@ -136,6 +137,11 @@ def _library_modules(depth: int = 2) -> Iterable[tuple[str, ModuleType]]:
         level = following
 
 
+def _python_builtin(value: Any) -> bool:
+    """Python's own built-in functions and types (``print``, ``zip``, ``slice``...)."""
+    return isinstance(value, (types.BuiltinFunctionType, type)) and getattr(value, "__module__", None) == "builtins"
+
+
 def _members_made_in_cells(cls: type) -> Iterable[str]:
     """Names in a class's own namespace bound to a notebook cell's code (properties included)."""
     for name, member in list(vars(cls).items()):
@@ -156,6 +162,10 @@ def library_findings() -> list[str]:
         for attr, value in list(vars(module).items()):
             if learner_made(value):
                 found.append(f"{name}.{attr} was replaced by code from a notebook cell")
+            elif _python_builtin(value) and name != "builtins":
+                # `numpy.testing.assert_allclose = print` passes every comparison; the public
+                # namespaces of NumPy, TensorFlow and Keras hold no built-in of Python's own.
+                found.append(f"{name}.{attr} was replaced by Python's built-in {value.__name__}")
             elif isinstance(value, type) and id(value) not in classes_seen:
                 for cls in value.__mro__:
                     if id(cls) in classes_seen or cls.__module__.partition(".")[0] not in _LIBRARY_ROOTS:

@@ -2,11 +2,13 @@
 
 Checks run in the same process as the submission (they need its objects), so a notebook could
 replace tfgrade's engine, its pytest plugin, pytest itself or ``numpy.allclose`` before its
-``%%tfcheck`` cell. :class:`Baseline` records, before any submission code runs, the module
-attributes of the grading stack (and, for tfgrade / pytest / pluggy, their classes' attributes
-and functions' code); :meth:`Baseline.restore` puts back whatever differs and names it.
-Run before grading, it undoes tampering; run after grading, a non-empty answer means code run
-by the checks changed the grading stack while it graded, and that grade is not trusted.
+``%%tfcheck`` cell, or from its own code while the checks call it (a layer's ``call``).
+:class:`Baseline` records the module attributes of the grading stack (and, for tfgrade / pytest /
+pluggy, their classes' attributes and functions' code); :meth:`Baseline.restore` puts back
+whatever differs and names it. Run before grading, it undoes tampering; run after grading, a
+non-empty answer means code run by the checks changed the grading stack while it graded, and
+that grade is not trusted. ``tfgrade grade`` records it before any submission code runs; an
+nbgrader grade cell records the freshly loaded tfgrade/pytest (``roots=DEEP``) before its checks.
 
 Residual risk (documented in the README): code that digs the grader's objects out of memory
 (``gc``, frames) can still interfere; in-process grading cannot rule that out.
@@ -14,11 +16,12 @@ Residual risk (documented in the README): code that digs the grader's objects ou
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from typing import Any
 
-__all__ = ["Baseline", "GRADING_STACK"]
+__all__ = ["Baseline", "DEEP", "GRADING_STACK"]
 
 # Restored deeply (module attributes, class attributes, function code).
 _DEEP = ("tfgrade", "pytest", "_pytest", "pluggy", "iniconfig")
@@ -26,6 +29,7 @@ _DEEP = ("tfgrade", "pytest", "_pytest", "pluggy", "iniconfig")
 _SHALLOW = ("numpy", "keras", "tensorflow", "builtins", "json", "os", "io", "math", "multiprocessing",
             "pickle", "struct", "dataclasses", "copy", "operator", "functools", "inspect", "traceback", "re")
 GRADING_STACK = _DEEP + _SHALLOW
+DEEP = _DEEP
 _CODE_ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
 _SCALARS = (bool, int, float, type(None))
 
@@ -48,17 +52,23 @@ def _restorable(value: Any, deep: bool) -> bool:
 
 
 class Baseline:
-    def __init__(self) -> None:
+    """The grading stack as it is now: the modules under ``roots`` (top-level package names)."""
+
+    def __init__(self, roots: tuple[str, ...] = GRADING_STACK) -> None:
         self.modules: dict[str, types.ModuleType] = {}
         self.attributes: dict[str, dict[str, Any]] = {}
         self.classes: dict[type, dict[str, Any]] = {}
         self.functions: dict[types.FunctionType, tuple[Any, ...]] = {}
+        # Where the deep packages' files are: a module of theirs first imported later must come from there.
+        self.homes: dict[str, str] = {}
         for name, module in sys.modules.copy().items():   # one C-level copy: a finalizer run by gc may import
-            if not isinstance(module, types.ModuleType) or _root(name) not in GRADING_STACK:
+            if not isinstance(module, types.ModuleType) or _root(name) not in roots:
                 continue
             deep = _root(name) in _DEEP
             if deep:
                 self.modules[name] = module
+                if name == _root(name) and isinstance(getattr(module, "__file__", None), str):
+                    self.homes[name] = os.path.dirname(module.__file__) + os.sep
             try:
                 namespace = dict(vars(module))
             except TypeError:
@@ -83,25 +93,43 @@ class Baseline:
     def restore(self) -> list[str]:
         """Put the grading stack back as recorded; the names that had changed."""
         changed: list[str] = []
+        # Functions' code first: _put_back below is one of them, and may be what was changed.
+        for function, recorded in self.functions.items():
+            for attr, value in zip(_CODE_ATTRS, recorded):
+                if getattr(function, attr) is not value:
+                    setattr(function, attr, value)
+                    changed.append(f"{function.__module__}.{function.__qualname__}.{attr}")
+        own, own_names = self.modules.get(__name__), self.attributes.get(__name__, {})
+        for key, value in own_names.items():   # this module's names, put back without the helper they include
+            if own is not None and vars(own).get(key, _MISSING) is not value:
+                setattr(own, key, value)
+                changed.append(f"{__name__}.{key}")
         for name, module in self.modules.items():
             if sys.modules.get(name) is not module:
                 sys.modules[name] = module
                 changed.append(f"sys.modules[{name!r}]")
+        for name, module in sys.modules.copy().items():
+            if name not in self.modules and _root(name) in self.homes and not _loaded_from(module, self.homes[_root(name)]):
+                del sys.modules[name]      # planted: the grading code would have imported it
+                changed.append(f"sys.modules[{name!r}] (not loaded from {self.homes[_root(name)]})")
         for name, recorded in self.attributes.items():
             module = sys.modules.get(name)
             if module is not None:
                 changed.extend(_put_back(module, recorded, name))
         for cls, recorded in self.classes.items():
             changed.extend(_put_back(cls, recorded, f"{cls.__module__}.{cls.__qualname__}"))
-        for function, recorded in self.functions.items():
-            for attr, value in zip(_CODE_ATTRS, recorded):
-                if getattr(function, attr) is not value:
-                    setattr(function, attr, value)
-                    changed.append(f"{function.__module__}.{function.__qualname__}.{attr}")
-        return changed
+        return list(dict.fromkeys(changed))
 
 
 _MISSING = object()
+
+
+def _loaded_from(module: Any, home: str) -> bool:
+    """A module imported from a file in ``home`` by Python's own import system (a planted module
+    object, made in a cell, has no such origin)."""
+    file = getattr(module, "__file__", None)
+    origin = getattr(getattr(module, "__spec__", None), "origin", None)
+    return type(module) is types.ModuleType and isinstance(file, str) and origin == file and file.startswith(home)
 
 
 def _put_back(owner: Any, recorded: dict[str, Any], label: str) -> list[str]:
