@@ -76,6 +76,18 @@ def test_library_findings_name_a_library_function_swapped_for_a_python_builtin(m
         f"numpy.testing.assert_allclose was replaced by Python's built-in {builtin.__name__}"]
 
 
+def test_library_findings_name_a_built_in_bound_under_another_ones_name(monkeypatch):
+    # `round = max` lifts a low score (the grade cell rounds the points earned); math's own functions swapped too.
+    import builtins
+    import math
+
+    monkeypatch.setattr(builtins, "round", max)
+    monkeypatch.setattr(math, "isfinite", math.isnan)
+    assert guard.library_findings() == ["builtins.round was replaced by max", "math.isfinite was replaced by isnan"]
+    monkeypatch.undo()
+    assert guard.library_findings() == []
+
+
 def test_library_findings_name_replaced_methods_of_library_classes_and_their_bases(monkeypatch):
     import keras
 

@@ -11,7 +11,7 @@ here instead:
 - Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, and the
   methods of their classes, which the checks compute with: a function or class defined in a
   notebook cell there (or one of Python's built-ins, such as ``print`` in place of
-  ``numpy.testing.assert_allclose``) could make a wrong answer pass.
+  ``numpy.testing.assert_allclose`` or ``max`` in place of ``round``) could make a wrong answer pass.
 
 Either finding is an error (the cell scores 0, and the message says what was found).
 Limits: code that imitates library code (compiled under a library's file name, or a C
@@ -142,6 +142,17 @@ def _python_builtin(value: Any) -> bool:
     return isinstance(value, (types.BuiltinFunctionType, type)) and getattr(value, "__module__", None) == "builtins"
 
 
+def _renamed_builtin(attr: str, value: Any) -> bool:
+    """``builtins.round = max``: a built-in function or type bound under another one's name. In
+    ``builtins`` and ``math`` each is bound under its own (exception aliases such as ``IOError``
+    and dunder names aside)."""
+    if attr.startswith("__") or not isinstance(value, (types.BuiltinFunctionType, type)):
+        return False
+    if isinstance(value, type) and issubclass(value, BaseException):
+        return False
+    return value.__name__ != attr
+
+
 def _members_made_in_cells(cls: type) -> Iterable[str]:
     """Names in a class's own namespace bound to a notebook cell's code (properties included)."""
     for name, member in list(vars(cls).items()):
@@ -166,6 +177,8 @@ def library_findings() -> list[str]:
                 # `numpy.testing.assert_allclose = print` passes every comparison; the public
                 # namespaces of NumPy, TensorFlow and Keras hold no built-in of Python's own.
                 found.append(f"{name}.{attr} was replaced by Python's built-in {value.__name__}")
+            elif name in ("builtins", "math") and _renamed_builtin(attr, value):
+                found.append(f"{name}.{attr} was replaced by {value.__name__}")
             elif isinstance(value, type) and id(value) not in classes_seen:
                 for cls in value.__mro__:
                     if id(cls) in classes_seen or cls.__module__.partition(".")[0] not in _LIBRARY_ROOTS:
