@@ -208,6 +208,20 @@ def test_the_score_is_displayed_as_itself_or_refused(tmp_path, tamper, message):
         assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("tamper", "message"), [
+    ("import threading, time\ndef patrol():\n    while True:\n        time.sleep(0.01)\n"
+     "threading.Thread(target=patrol, name='patrol', daemon=True).start()",
+     "a thread started by a notebook cell is still running (patrol)"),
+    ("import sys\nsys.settrace(lambda frame, event, arg: None)", "a notebook cell set a function with sys.settrace"),
+    ("import signal\nsignal.signal(signal.SIGUSR1, lambda number, frame: None)",
+     "a notebook cell installed a handler for SIGUSR1"),
+])
+def test_cell_code_that_could_run_while_grading_is_refused(tmp_path, tamper, message):
+    outcome = _grade_in_shell(tmp_path, tamper)
+    assert outcome["value"] is None and "Tampered" in outcome["error"] and message in outcome["error"], outcome
+
+
 # ex12 answers whose call() changes the grading code while the checks run it.
 _EX12_SCRIPT = textwrap.dedent('''
     import json, sys

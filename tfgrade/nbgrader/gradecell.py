@@ -182,7 +182,7 @@ def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float
     with stderr_kept_out() as captured:
         report = _grade(exercise_id, part, digest, namespace, shell)
         changed = put_back_grading_code()
-        findings = guard.library_findings() + guard.output_path_findings(shell)
+        findings = guard.library_findings() + guard.output_path_findings(shell) + guard.concurrency_findings()
     if changed:
         shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         findings = [f"code run by the checks changed the grading code while it graded ({shown})", *findings]

@@ -11,25 +11,31 @@ here instead:
 - Python's built-ins and the module-level names of NumPy, TensorFlow and Keras, and the
   methods of their classes, which the checks compute with: a function or class defined in a
   notebook cell there (or one of Python's built-ins, such as ``print`` in place of
-  ``numpy.testing.assert_allclose`` or ``max`` in place of ``round``) could make a wrong answer pass.
+  ``numpy.testing.assert_allclose`` or ``max`` in place of ``round``) could make a wrong answer pass;
+- notebook-cell code that could run in the middle of grading: a thread still running it, a
+  trace or profile function, a signal handler.
 
-Either finding is an error (the cell scores 0, and the message says what was found).
+Any finding is an error (the cell scores 0, and the message says what was found).
 Limits: code that imitates library code (compiled under a library's file name, or a C
-function slipped in) and tampering done from threads or from files written to disk are not
-detected in the kernel; for hostile classes use ``tfgrade grade``, which grades out of band.
+function slipped in), a thread that did its work and ended before the grade cell, and files
+written to disk are not detected in the kernel; for hostile classes use ``tfgrade grade``,
+which grades out of band.
 """
 
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 import types
 from types import ModuleType
 from typing import Any, Iterable
 
 from ..execute import is_learner_filename
 
-__all__ = ["Tampered", "current_shell", "learner_made", "output_path_findings", "library_findings", "check_score_display"]
+__all__ = ["Tampered", "current_shell", "learner_made", "output_path_findings", "library_findings",
+           "concurrency_findings", "check_score_display"]
 
 _LIBRARY_ROOTS = ("builtins", "math", "random", "numpy", "tensorflow", "keras")
 
@@ -187,6 +193,47 @@ def library_findings() -> list[str]:
                     label = f"{name}.{attr}" if cls is value else f"{cls.__module__}.{cls.__qualname__}"
                     found.extend(f"{label}.{member} was replaced by code from a notebook cell"
                                  for member in _members_made_in_cells(cls))
+    return found
+
+
+def _runs_cell_code(thread: threading.Thread, frames: dict[int, types.FrameType]) -> bool:
+    """The thread was started on a notebook cell's code, or is running some now."""
+    if any(learner_made(getattr(thread, attr, None)) for attr in ("_target", "function")):
+        return True
+    if learner_made(type(thread)) or learner_made(type(thread).__dict__.get("run")):
+        return True
+    frame = frames.get(thread.ident) if thread.ident is not None else None
+    while frame is not None:
+        if is_learner_filename(frame.f_code.co_filename):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def concurrency_findings() -> list[str]:
+    """Notebook-cell code that can run in the middle of grading, between any two lines of it:
+    a thread still running, a trace or profile function, a signal handler."""
+    found = []
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        # Dummy threads are threads Python did not start (TensorFlow's own, calling a py_function): left out.
+        if thread is threading.current_thread() or isinstance(thread, threading._DummyThread):
+            continue
+        if _runs_cell_code(thread, frames):
+            found.append(f"a thread started by a notebook cell is still running ({thread.name}); "
+                         "stop it before the grade cells run")
+    for label, hook in (("sys.settrace", sys.gettrace()), ("sys.setprofile", sys.getprofile()),
+                        ("threading.settrace", getattr(threading, "_trace_hook", None)),
+                        ("threading.setprofile", getattr(threading, "_profile_hook", None))):
+        if hook is not None and learner_made(hook):
+            found.append(f"a notebook cell set a function with {label}")
+    for number in sorted(signal.valid_signals()):
+        try:
+            handler = signal.getsignal(number)
+        except (OSError, ValueError):
+            continue
+        if learner_made(handler):
+            found.append(f"a notebook cell installed a handler for {signal.Signals(number).name}")
     return found
 
 
