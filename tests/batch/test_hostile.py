@@ -109,6 +109,22 @@ for fd in map(int, os.listdir('/proc/self/fd')):
         pass"""
 
 
+# Digs the channel's sender (and its token) out of memory after the real report went, and sends
+# a full-marks report, for the same cell, made by grading the reference in the same process.
+CHANNEL_THIEF = """import gc
+from tfgrade.batch.channel import Sender
+from tfgrade.catalog import get_exercise
+from tfgrade.engine import grade
+sender = next(o for o in gc.get_objects() if isinstance(o, Sender))
+reference = get_exercise('ex12')
+namespace = {{}}
+exec(reference.setup_source, namespace)
+exec(reference.solution_source, namespace)
+forged = grade(reference, namespace)
+assert forged.score == forged.max_score
+sender.send('report', exercise=reference.id, cell={cell}, report=forged.to_dict(), replaced=[])"""
+
+
 def _class(root: Path, listener_port: int, out: Path) -> None:
     good = root / "good" / "hw.ipynb"
     write(good, [*HEAD, tfcheck(EX12.solution_source)])
@@ -140,6 +156,7 @@ def _class(root: Path, listener_port: int, out: Path) -> None:
     # The grading channel itself: framed messages written to every pipe the process holds.
     message = {"kind": "report", "exercise": "ex12-layer-norm", "report": fake_report()}
     write(root / "channel_forger.ipynb", [*HEAD, CHANNEL_FORGER.format(message=message), tfcheck(MUTANT)])
+    write(root / "channel_thief.ipynb", [*HEAD, tfcheck(MUTANT), CHANNEL_THIEF.format(cell=len(HEAD) + 1)])
     write(root / "loop_in_cell.ipynb", [*HEAD, tfcheck("while True:\n    pass")])
     write(root / "loop_outside.ipynb", [*HEAD, "while True:\n    pass", tfcheck(EX12.solution_source)])
     write(root / "exits.ipynb", [*HEAD, "import os\nos._exit(3)", tfcheck(EX12.solution_source)])
@@ -209,6 +226,13 @@ def test_grading_code_changed_by_code_the_checks_run_is_not_trusted(graded):
     assert (row.exercise, row.score, row.status) == ("ex12-layer-norm", 0, "invalid report")
     assert "code run by the checks replaced grading code" in row.reason
     assert "tfgrade.pytest_plugin.TfgradePlugin._result" in row.reason
+
+
+def test_a_second_report_for_a_cell_spoils_the_exercise(graded):
+    result = graded[0]["channel_thief.ipynb"]
+    assert not result.cell_errors, result.cell_errors          # the theft itself worked
+    (row,) = result.rows
+    assert (row.score, row.status) == (0, "invalid report") and "a second outcome for cell 3" in row.reason
 
 
 def test_forged_channel_messages_are_refused(graded):

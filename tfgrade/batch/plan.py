@@ -91,7 +91,18 @@ def assemble(plan: Plan, outcome: Outcome, facts: dict[str, CheckFacts], version
     problems: dict[str, tuple[str, str]] = {}
     cell_errors: list[str] = []
     last_cell = None
+    # Each %%tfcheck cell of a graded exercise sends one outcome. A second one for a cell, or one for
+    # another cell, can only come from code that found the channel in memory: it spoils that exercise.
+    tfcheck_cells = {(plan.names.get(c.tfcheck), c.index) for c in plan.cells if c.tfcheck is not None}
+    answered: set[tuple[str, Any]] = set()
     for message in outcome.messages:
+        if message.get("kind") in ("report", "problem") and message.get("exercise") in plan.graded:
+            key = (message["exercise"], message.get("cell"))
+            if key not in tfcheck_cells or key in answered:
+                refused[key[0]] = (f"report refused: a second outcome for cell {key[1]!r}, or one for a cell that is "
+                                   f"not a %%tfcheck cell of this exercise (a forged message)")
+                continue
+            answered.add(key)
         kind = message.get("kind")
         if kind == "cell":
             last_cell = message.get("index")
