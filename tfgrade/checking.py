@@ -14,7 +14,9 @@ What it holds (``__all__``):
 - ``watch_tracing()``: count the traces and calls of the ``tf.function`` calls a check makes;
 - ``require_gpu_if_available(observations)``: fail when a GPU is visible but unused;
 - ``measure_graph_speedup(step, *args, ...)``: eager vs graph timing for a speed hint;
-- ``load_fashion_mnist(...)``: the course's Fashion-MNIST (offline stand-in when absent).
+- ``load_fashion_mnist(...)``: the course's Fashion-MNIST (offline stand-in when absent);
+- ``calls_seen(watched, run)``: which library functions (say Keras's own layer normalisation)
+  the learner's code called while ``run()`` ran, under any alias.
 
 The last four import TensorFlow on first use only, so importing this module stays light.
 """
@@ -23,6 +25,7 @@ import contextlib as _contextlib
 from typing import Iterator as _Iterator
 
 from .assertions import assert_dtype, assert_shape, assert_tensors_close, describe_value, to_numpy
+from .calls_seen import calls_seen
 
 __all__ = [
     "assert_dtype",
@@ -35,6 +38,7 @@ __all__ = [
     "require_gpu_if_available",
     "measure_graph_speedup",
     "load_fashion_mnist",
+    "calls_seen",
 ]
 
 

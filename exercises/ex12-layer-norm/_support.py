@@ -7,7 +7,6 @@ with what is wrong; every check that needs that stage is skipped with a pointer 
 
 import inspect
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -42,40 +41,16 @@ def keras_reference(layer_cls, epsilon=EPS):
     return tf.keras.layers.LayerNormalization(epsilon=epsilon)
 
 
-def _builtin_normalisers():
-    """The code of Keras's own layer normalisation, whatever name a learner reaches it by."""
+def keras_normalisers():
+    """Keras's own layer normalisation, by the names a message gives it."""
     import keras
 
-    found = {}
-    candidates = [("keras.ops.layer_normalization", getattr(keras.ops, "layer_normalization", None))]
+    found = {"keras.ops.layer_normalization": getattr(keras.ops, "layer_normalization", None)}
     for module in (keras, getattr(tf, "keras", None)):
         for name in ("LayerNormalization", "GroupNormalization"):
-            cls = getattr(getattr(module, "layers", None), name, None)
-            candidates.append((f"{module.__name__}.layers.{name}", getattr(cls, "call", None)))
-    for label, function in candidates:
-        code = getattr(function, "__code__", None)
-        if code is not None:
-            found.setdefault(code, label.replace("tensorflow.", "tf."))
-    return found
-
-
-def call_watching_builtins(layer, X):
-    """``layer(X)``, and the Keras normalisation it handed the work to (None if it did the work itself).
-    A profile function sees every Python call while the layer runs, under any alias."""
-    builtins = _builtin_normalisers()
-    used = []
-
-    def watch(frame, event, arg):
-        if event == "call" and frame.f_code in builtins:
-            used.append(builtins[frame.f_code])
-
-    previous = sys.getprofile()
-    sys.setprofile(watch)
-    try:
-        output = layer(X)
-    finally:
-        sys.setprofile(previous)
-    return output, (used[0] if used else None)
+            found.setdefault(f"{module.__name__.replace('tensorflow', 'tf')}.layers.{name}",
+                             getattr(getattr(module, "layers", None), name, None))
+    return {label: cls for label, cls in found.items() if cls is not None}
 
 
 def weights_by_name(layer):

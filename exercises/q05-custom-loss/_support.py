@@ -100,6 +100,16 @@ def data(rng, n=64, spread=3.0):
     return y_true, y_pred
 
 
+def keras_hubers():
+    """Keras's and TensorFlow's own Huber functions, by the names a message gives them."""
+    import keras
+
+    found = {"keras.losses.huber": getattr(keras.losses, "huber", None),
+             "tf.keras.losses.huber": getattr(getattr(tf.keras, "losses", None), "huber", None),
+             "tf.compat.v1.losses.huber_loss": tf.compat.v1.losses.huber_loss}
+    return {label: function for label, function in found.items() if function is not None}
+
+
 def scalar(loss, y_true, y_pred, **kwargs):
     if loss.call(tf.convert_to_tensor(y_true), tf.convert_to_tensor(y_pred)) is None:
         raise AssertionError("HuberLoss.call(y_true, y_pred) returned None: add a `return`.")
