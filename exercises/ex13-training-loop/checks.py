@@ -184,6 +184,12 @@ def check_two_optimizers(learner, observations):
     used = _updaters(observations, model)
     assert used, ("No optimizer updated your model's weights while the cell ran: "
                   "`apply_gradients` was never called on them.")
+    driven = [record for record in used if getattr(record, "driven_by", "")]
+    assert not driven, (
+        f"Keras's `{driven[0].driven_by}` ran the training (it called your model's train_step), so the loop is not "
+        "your own. Write it yourself: for each epoch, for each batch, run the model inside a tf.GradientTape, take "
+        "the gradients and apply them with each optimizer."
+    )
     assert len(used) >= 2, (
         f"Only one optimizer, {used[0].describe()}, updated your model's weights. Part (b) asks for one "
         "optimizer for the lower layers and a different one (other class or learning rate) for the upper layers."

@@ -60,6 +60,26 @@ def test_two_optimizers_on_two_layer_groups():
     assert second.optimizer is adam
 
 
+@pytest.mark.parametrize("driver", ["fit", "train_on_batch"])
+def test_steps_that_keras_training_drove_are_marked_with_its_method_and_a_loop_of_ones_own_is_not(driver):
+    lower, upper, model = _two_part_model()
+    X, y = _batch()
+    probe = _probe()
+    with probe:
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        if driver == "fit":
+            model.fit(X, y, epochs=2, batch_size=8, verbose=0)
+        else:
+            model.train_on_batch(X, y)
+        own = keras.optimizers.Adam(learning_rate=0.003)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(_loss(model, X, y))
+        own.apply_gradients(zip(tape.gradient(loss, upper.trainable_variables), upper.trainable_variables))
+    by_class = {o.class_name: o.driven_by for o in probe.observation().updaters}
+    assert by_class == {"SGD": driver, "Adam": ""}
+
+
 def test_steps_counted_inside_tf_function():
     lower, upper, model = _two_part_model()
     X, y = _batch()

@@ -52,6 +52,9 @@ class OptimizerRecord:
     variables: tuple[VariableInfo, ...]
     delegates: bool = False  # a wrapper (MultiOptimizer, LossScaleOptimizer) that called another
     traced_calls: int = 0    # calls made while a tf.function was being traced
+    # The Keras training method that drove its steps ("fit", "train_on_batch"), "" for a loop of the
+    # cell's own: Keras calls a model's train_step, even a learner's own, from inside those.
+    driven_by: str = ""
     ref: Callable[[], Any] = field(default=lambda: None, repr=False, compare=False)
 
     @property
@@ -138,6 +141,20 @@ def _number(read: Callable[[], Any]) -> float | None:
         return None
 
 
+_KERAS_TRAINING = frozenset({"fit", "train_on_batch"})
+
+
+def _keras_training_caller() -> str:
+    """The Keras training method (fit, train_on_batch) somewhere up this thread's Python stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if frame.f_code.co_name in _KERAS_TRAINING and module.partition(".")[0] in ("keras", "tf_keras"):
+            return frame.f_code.co_name
+        frame = frame.f_back
+    return ""
+
+
 def _learning_rate(optimizer: Any) -> float | None:
     return _number(lambda: optimizer.learning_rate)
 
@@ -187,6 +204,7 @@ class _Seen:
         self.start_iterations = _iterations(optimizer)
         self.calls = self.traced = 0
         self.delegates = False
+        self.driven_by = ""
         self.variables: dict[int, _Var] = {}
 
     def touch(self, grads: Any, variables: Any) -> None:
@@ -211,7 +229,7 @@ class _Seen:
             id=self.id, class_name=self.class_name, module=self.module, name=self.name,
             learning_rate=self.learning_rate, final_learning_rate=final_rate,
             calls=self.calls, steps=steps, variables=tuple(v.info() for v in self.variables.values()),
-            delegates=self.delegates, traced_calls=self.traced, ref=self.ref,
+            delegates=self.delegates, traced_calls=self.traced, driven_by=self.driven_by, ref=self.ref,
         )
 
 
@@ -315,6 +333,8 @@ class OptimizersProbe:
         seen.calls += 1
         if _in_graph():
             seen.traced += 1
+        if not seen.driven_by:
+            seen.driven_by = _keras_training_caller()
         if method == "apply_gradients":
             pairs = list(args[0] if args else kwargs.get("grads_and_vars", ()))
             grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
