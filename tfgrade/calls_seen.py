@@ -8,12 +8,13 @@ of the watched functions' code, under whatever name or alias the learner reached
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import sys
 from types import CodeType, FrameType
 from typing import Any, Callable, Mapping, TypeVar
 
-__all__ = ["calls_seen"]
+__all__ = ["calls_seen", "keras_spellings"]
 
 T = TypeVar("T")
 
@@ -64,3 +65,21 @@ def calls_seen(watched: Mapping[str, Any], run: Callable[[], T]) -> tuple[T, lis
     finally:
         sys.setprofile(previous)
     return result, seen
+
+
+def keras_spellings(path: str) -> dict[str, Any]:
+    """What to watch for one Keras function or class (``path`` below the package, e.g.
+    ``"layers.LayerNormalization"``): ``keras.<path>``, and ``tf.keras.<path>`` when that is
+    another object (legacy tf_keras), each labelled as a learner writes it; missing ones left out."""
+    found: dict[str, Any] = {}
+    for label, load in (("keras", lambda: importlib.import_module("keras")),
+                        ("tf.keras", lambda: importlib.import_module("tensorflow").keras)):
+        try:
+            value = load()
+            for part in path.split("."):
+                value = getattr(value, part)
+        except (ImportError, AttributeError):
+            continue
+        if all(value is not other for other in found.values()):
+            found[f"{label}.{path}"] = value
+    return found

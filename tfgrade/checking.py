@@ -16,7 +16,8 @@ What it holds (``__all__``):
 - ``measure_graph_speedup(step, *args, ...)``: eager vs graph timing for a speed hint;
 - ``load_fashion_mnist(...)``: the course's Fashion-MNIST (offline stand-in when absent);
 - ``calls_seen(watched, run)``: which library functions (say Keras's own layer normalisation)
-  the learner's code called while ``run()`` ran, under any alias.
+  the learner's code called while ``run()`` ran, under any alias; ``keras_spellings(path)``
+  gives the Keras and ``tf.keras`` objects to watch for one name.
 
 The last four import TensorFlow on first use only, so importing this module stays light.
 """
@@ -25,7 +26,7 @@ import contextlib as _contextlib
 from typing import Iterator as _Iterator
 
 from .assertions import assert_dtype, assert_shape, assert_tensors_close, describe_value, to_numpy
-from .calls_seen import calls_seen
+from .calls_seen import calls_seen, keras_spellings
 
 __all__ = [
     "assert_dtype",
@@ -39,6 +40,7 @@ __all__ = [
     "measure_graph_speedup",
     "load_fashion_mnist",
     "calls_seen",
+    "keras_spellings",
 ]
 
 

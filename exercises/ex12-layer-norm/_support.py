@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgrade.checking import keras_spellings
+
 EPS = 1e-3
 BUILD_SHAPE = (4, 6)
 # The check that reports a broken stage; the others skip and point to it.
@@ -43,14 +45,8 @@ def keras_reference(layer_cls, epsilon=EPS):
 
 def keras_normalisers():
     """Keras's own layer normalisation, by the names a message gives it."""
-    import keras
-
-    found = {"keras.ops.layer_normalization": getattr(keras.ops, "layer_normalization", None)}
-    for module in (keras, getattr(tf, "keras", None)):
-        for name in ("LayerNormalization", "GroupNormalization"):
-            found.setdefault(f"{module.__name__.replace('tensorflow', 'tf')}.layers.{name}",
-                             getattr(getattr(module, "layers", None), name, None))
-    return {label: cls for label, cls in found.items() if cls is not None}
+    return {**keras_spellings("ops.layer_normalization"), **keras_spellings("layers.LayerNormalization"),
+            **keras_spellings("layers.GroupNormalization")}
 
 
 def weights_by_name(layer):

@@ -6,6 +6,8 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from tfgrade.checking import keras_spellings
+
 
 def huber(y_true, y_pred, threshold):
     """The Huber loss of each element, in NumPy (float64)."""
@@ -102,12 +104,7 @@ def data(rng, n=64, spread=3.0):
 
 def keras_hubers():
     """Keras's and TensorFlow's own Huber functions, by the names a message gives them."""
-    import keras
-
-    found = {"keras.losses.huber": getattr(keras.losses, "huber", None),
-             "tf.keras.losses.huber": getattr(getattr(tf.keras, "losses", None), "huber", None),
-             "tf.compat.v1.losses.huber_loss": tf.compat.v1.losses.huber_loss}
-    return {label: function for label, function in found.items() if function is not None}
+    return {**keras_spellings("losses.huber"), "tf.compat.v1.losses.huber_loss": tf.compat.v1.losses.huber_loss}
 
 
 def scalar(loss, y_true, y_pred, **kwargs):

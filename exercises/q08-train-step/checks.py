@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgrade.checking import calls_seen, graph_mode, to_numpy
+from tfgrade.checking import calls_seen, graph_mode, keras_spellings, to_numpy
 
 N_FEATURES = 3
 
@@ -57,13 +57,8 @@ def _error_line(exc):
 
 def _keras_training():
     """Keras's own training entry points: a step that calls them did not write the step."""
-    found = {}
-    for module in (keras, getattr(tf, "keras", None)):
-        model = getattr(module, "Model", None)
-        for name in ("fit", "train_on_batch", "train_step"):
-            label = f"{module.__name__.replace('tensorflow', 'tf')}.Model.{name}"
-            found.setdefault(label, getattr(model, name, None))
-    return {label: function for label, function in found.items() if function is not None}
+    return {**keras_spellings("Model.fit"), **keras_spellings("Model.train_on_batch"),
+            **keras_spellings("Model.train_step")}
 
 
 def _call(step, *args):

@@ -159,18 +159,23 @@ _SHELL_SCRIPT = textwrap.dedent('''
 _FAKE_GRADECELL = "def grade_here(*args, **kwargs):\n    return 7.0\n"
 
 
+def _run_shell_script(script: str, argument: str, cwd: Path, **environ: str) -> dict:
+    """Run one of the scripts above in a fresh interpreter; the grade cell's value and error it printed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", **environ}
+    done = subprocess.run([sys.executable, "-P", "-c", script, argument], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    assert line, done.stdout[-2000:] + done.stderr[-2000:]
+    return json.loads(line[-1][len("RESULT "):])
+
+
 def _grade_in_shell(tmp_path, tamper: str) -> dict:
     fake = tmp_path / "tfgrade" / "nbgrader"
     fake.mkdir(parents=True)
     (tmp_path / "tfgrade" / "__init__.py").write_text("")
     (fake / "__init__.py").write_text("")
     (fake / "gradecell.py").write_text(_FAKE_GRADECELL)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-P", "-c", _SHELL_SCRIPT, tamper], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
-    assert line, done.stdout[-2000:] + done.stderr[-2000:]
-    return json.loads(line[-1][len("RESULT "):])
+    return _run_shell_script(_SHELL_SCRIPT, tamper, tmp_path)
 
 
 @pytest.mark.slow
@@ -254,12 +259,7 @@ _NO_ALPHA = get_exercise("ex12").solution_source.replace("self.alpha * ", "")
 ])
 def test_grading_code_changed_by_code_the_checks_run_scores_nothing(tmp_path, tamper, named):
     answer = _NO_ALPHA if tamper is None else with_line_in_call(_NO_ALPHA, tamper)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-P", "-c", _EX12_SCRIPT, answer], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
-    assert line, done.stdout[-2000:] + done.stderr[-2000:]
-    outcome = json.loads(line[-1][len("RESULT "):])
+    outcome = _run_shell_script(_EX12_SCRIPT, answer, tmp_path)
     if tamper is None:
         assert outcome == {"value": 8.0, "error": None}
     else:
@@ -296,9 +296,6 @@ def test_hidden_checks_come_from_the_graders_course_folder(tmp_path, answer, exp
     course, fake = tmp_path / "course", tmp_path / "fake"
     write_exercise(course, "c01-demo", short_id="c01", hidden_checks=_HIDDEN)
     write_exercise(fake, "c01-demo", short_id="c01", hidden_checks=_HIDDEN.replace("assert", "assert True or"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "TFGRADE_EXERCISES": str(course)}
-    done = subprocess.run([sys.executable, "-P", "-c", _COURSE_SCRIPT, answer.format(fake=str(fake))],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    line = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
-    assert line, done.stdout[-2000:] + done.stderr[-2000:]
-    assert json.loads(line[-1][len("RESULT "):]) == {"value": expected, "error": None}
+    outcome = _run_shell_script(_COURSE_SCRIPT, answer.format(fake=str(fake)), tmp_path,
+                                TFGRADE_EXERCISES=str(course))
+    assert outcome == {"value": expected, "error": None}

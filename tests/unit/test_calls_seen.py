@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tfgrade.checking import calls_seen
+from tfgrade.checking import calls_seen, keras_spellings
 
 
 def _library_sum(values):
@@ -72,3 +72,15 @@ def test_keras_own_layer_normalisation_is_seen_through_the_layer_and_the_op():
     assert seen == ["keras.ops.layer_normalization"]
     _, seen = calls_seen(watched, lambda: keras.ops.divide(x - keras.ops.mean(x), keras.ops.std(x)))
     assert seen == []
+
+
+def test_keras_spellings_name_each_distinct_object_once_as_a_learner_writes_it():
+    import keras
+    import tensorflow as tf
+
+    found = keras_spellings("layers.LayerNormalization")
+    assert found["keras.layers.LayerNormalization"] is keras.layers.LayerNormalization
+    # tf.keras is Keras 3 itself here: the same class is not listed twice
+    assert ("tf.keras.layers.LayerNormalization" in found) == (tf.keras.layers.LayerNormalization
+                                                              is not keras.layers.LayerNormalization)
+    assert keras_spellings("layers.NoSuchLayer") == {}

@@ -96,14 +96,14 @@ def assemble(plan: Plan, outcome: Outcome, facts: dict[str, CheckFacts], version
     tfcheck_cells = {(plan.names.get(c.tfcheck), c.index) for c in plan.cells if c.tfcheck is not None}
     answered: set[tuple[str, Any]] = set()
     for message in outcome.messages:
-        if message.get("kind") in ("report", "problem") and message.get("exercise") in plan.graded:
+        kind = message.get("kind")
+        if kind in ("report", "problem") and message.get("exercise") in plan.graded:
             key = (message["exercise"], message.get("cell"))
             if key not in tfcheck_cells or key in answered:
                 refused[key[0]] = (f"report refused: a second outcome for cell {key[1]!r}, or one for a cell that is "
                                    f"not a %%tfcheck cell of this exercise (a forged message)")
                 continue
             answered.add(key)
-        kind = message.get("kind")
         if kind == "cell":
             last_cell = message.get("index")
         elif kind == "cell_error":

@@ -158,6 +158,12 @@ def _refuse(message: str) -> None:
     raise guard.Tampered(text.strip())
 
 
+def _listed(items: list[str], limit: int, separator: str) -> str:
+    """The first ``limit`` items, and how many more there are."""
+    more = len(items) - limit
+    return separator.join(items[:limit]) + (f"{separator}and {more} more" if more > 0 else "")
+
+
 def _fresh_grading_code() -> Baseline:
     """tfgrade, pytest and pluggy as this cell loaded them, with everything grading will use imported."""
     import pytest  # noqa: F401 - loaded now, so that it is part of what is recorded
@@ -184,12 +190,11 @@ def grade_here(exercise_id: str, part: str, digest: str, points: float) -> float
         changed = put_back_grading_code()
         findings = guard.library_findings() + guard.output_path_findings(shell) + guard.concurrency_findings()
     if changed:
-        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-        findings = [f"code run by the checks changed the grading code while it graded ({shown})", *findings]
+        findings = [f"code run by the checks changed the grading code while it graded ({_listed(changed, 3, ', ')})",
+                    *findings]
     report = dataclasses.replace(report, diagnostics=(*report.diagnostics, *captured_diagnostics(captured)))
     if findings:
-        shown = "; ".join(findings[:5]) + (f"; and {len(findings) - 5} more" if len(findings) > 5 else "")
-        _refuse(f"the notebook's code changed what grading relies on ({shown}).")
+        _refuse(f"the notebook's code changed what grading relies on ({_listed(findings, 5, '; ')}).")
     earned = _points_earned(report, points)
     try:
         guard.check_score_display(earned, shell)
